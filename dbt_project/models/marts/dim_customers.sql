@@ -1,0 +1,44 @@
+-- One row per customer: how many identifiers of each type resolve to them, when first seen, which
+-- channels they are on, and what they bought.
+with identifiers as (
+    select
+        customer_id,
+        count(*) as identifiers_count,
+        count(*) filter (where identifier_type = 'unionid') as unionid_count,
+        count(*) filter (where identifier_type = 'external_userid') as external_userid_count,
+        count(*) filter (where identifier_type = 'mp_openid') as mp_openid_count,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from {{ ref('customer_identifiers') }}
+    group by customer_id
+),
+
+orders as (
+    select
+        customer_id,
+        count(*) as orders_count,
+        count(*) filter (where is_paid) as paid_orders_count,
+        coalesce(sum(amount) filter (where is_paid), 0) as total_paid,
+        min(paid_at) filter (where is_paid) as first_paid_at,
+        max(paid_at) filter (where is_paid) as last_paid_at
+    from {{ ref('fct_orders') }}
+    group by customer_id
+)
+
+select
+    i.customer_id,
+    i.identifiers_count,
+    i.unionid_count,
+    i.external_userid_count,
+    i.mp_openid_count,
+    i.first_seen_at,
+    i.last_seen_at,
+    i.external_userid_count > 0 as has_wecom,
+    i.mp_openid_count > 0 as has_mini_program,
+    coalesce(o.orders_count, 0) as orders_count,
+    coalesce(o.paid_orders_count, 0) as paid_orders_count,
+    cast(coalesce(o.total_paid, 0) as decimal(18, 2)) as total_paid,
+    o.first_paid_at,
+    o.last_paid_at
+from identifiers i
+left join orders o using (customer_id)

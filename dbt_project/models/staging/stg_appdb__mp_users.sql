@@ -1,0 +1,15 @@
+-- Mini-program users as of run_date: all incremental partitions <= run_date, latest version per openid
+-- (highest updated_at; on a tie the later partition wins).
+select
+    openid as mp_openid,
+    nullif(trim(unionid), '') as unionid,
+    phone_hash,
+    first_scene,
+    inviter_openid,
+    created_at,
+    updated_at,
+    cast(dt as date) as extracted_dt
+from {{ source('appdb', 'mp_users') }}
+where cast(dt as date) <= {{ run_date() }}
+  and openid is not null
+qualify row_number() over (partition by openid order by updated_at desc, dt desc) = 1

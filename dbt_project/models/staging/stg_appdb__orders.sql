@@ -1,0 +1,19 @@
+-- Orders as of run_date: all incremental partitions <= run_date, latest version per order_id
+-- (highest updated_at; on a tie the later partition wins).
+select
+    order_id,
+    openid as mp_openid,
+    lower(status) as status,
+    amount,
+    pay_method,
+    receiver_phone_hash,
+    province,
+    city,
+    paid_at,
+    created_at,
+    updated_at,
+    cast(dt as date) as extracted_dt
+from {{ source('appdb', 'orders') }}
+where cast(dt as date) <= {{ run_date() }}
+  and order_id is not null
+qualify row_number() over (partition by order_id order by updated_at desc, dt desc) = 1

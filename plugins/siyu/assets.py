@@ -1,0 +1,26 @@
+"""Airflow Assets: each lake entity and the published marts, so DAGs run when their inputs land."""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset
+
+RAW_ENTITIES: dict[str, tuple[str, ...]] = {
+    "wecom": ("external_contacts", "follow_users"),
+    "appdb": ("mp_users", "orders"),
+    "tracking": ("events", "events_quarantine"),
+}
+
+
+def raw_asset(source: str, entity: str) -> Asset:
+    return Asset(name=f"raw.{source}.{entity}", uri=f"siyu://lake/raw/{source}/{entity}")
+
+
+def raw_assets(source: str) -> list[Asset]:
+    return [raw_asset(source, e) for e in RAW_ENTITIES[source]]
+
+
+def all_raw_assets() -> list[Asset]:
+    return [raw_asset(s, e) for s, entities in RAW_ENTITIES.items() for e in entities]
+
+
+PUBLISHED_MARTS = Asset(name="published.marts", uri="siyu://published/marts")

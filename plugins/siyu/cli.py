@@ -1,0 +1,91 @@
+"""The `siyu` command: simulate a world, serve the WeCom simulator, run the demo or one DAG."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
+
+END = dt.date(2026, 11, 24)
+People = Annotated[int, typer.Option("--people", help="people in the simulated world")]
+Days = Annotated[int, typer.Option("--days", help="days of history")]
+Seed = Annotated[int, typer.Option("--seed", help="random seed: same seed, same world")]
+
+
+@app.command()
+def simulate(
+    people: People = 5000,
+    days: Days = 60,
+    seed: Seed = 7,
+    out: Annotated[Path | None, typer.Option(help="output dir (default SIYU_HOME/sim)")] = None,
+    appdb_url: Annotated[str | None, typer.Option(help="app DB SQLAlchemy URL")] = None,
+) -> None:
+    """Build a seeded world with ground truth; fill the app DB; write the WeCom state."""
+    from siyu.config import settings
+    from siyu.simulator.world import build_world, write_world
+
+    s = settings()
+    started = time.perf_counter()
+    world = build_world(people=people, days=days, seed=seed, end=END)
+    write_world(world, out or s.sim_dir, appdb_url or s.appdb_url)
+    elapsed = time.perf_counter() - started
+    typer.echo(f"world of {people} people over {days} days (seed {seed}) in {elapsed:.1f}s")
+
+
+@app.command("serve-wecom")
+def serve_wecom(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free port)")] = 8765,
+    state: Annotated[Path | None, typer.Option(help="wecom_state.json (default SIYU_HOME/sim)")] = None,
+    faults: Annotated[float, typer.Option(help="share of requests that fail, 0 to 1")] = 0.0,
+) -> None:
+    """Serve the WeCom API simulator on loopback until interrupted."""
+    from siyu.config import settings
+    from siyu.simulator.wecom_server import serve
+
+    path = state or settings().sim_dir / "wecom_state.json"
+    server, thread = serve(path, port=port, faults=faults)
+    typer.echo(f"WeCom simulator on http://127.0.0.1:{server.server_port} (Ctrl-C to stop)")
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+@app.command()
+def demo(
+    people: People = 5000,
+    days: Days = 60,
+    seed: Seed = 7,
+) -> None:
+    """Simulate, then run the real ingest and warehouse DAGs for the last day, and summarise."""
+    from siyu.demo import run_demo
+
+    run_demo(people=people, days=days, seed=seed, end=END)
+
+
+@app.command()
+def dag(
+    dag_id: Annotated[str, typer.Argument(help="e.g. siyu_ingest_wecom, siyu_warehouse")],
+    date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")],
+) -> None:
+    """Run one DAG for one logical date on the local setup the demo uses (re-run or backfill)."""
+    from siyu.demo import run_one_dag
+
+    run_one_dag(dag_id, date)
+
+
+@app.command()
+def report(date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")] = END.isoformat()) -> None:
+    """Print the run summary for a date: rows landed, customers, quality results, paths."""
+    from siyu.report import print_summary
+
+    print_summary(date)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,53 @@
+"""Settings from the environment, in one place.
+
+Secrets (WeCom corp secret, app DB URL) come from Airflow connections in production; for local runs
+the same values can be given as ``AIRFLOW_CONN_SIYU_WECOM`` / ``AIRFLOW_CONN_SIYU_APPDB`` URIs, which
+Airflow itself reads, or as the plain ``SIYU_*`` variables below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PII_KEY = "siyu-dev-key-not-for-production"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    lake: str
+    warehouse: Path
+    published: Path
+    tracking_inbox: Path
+    appdb_url: str
+    pii_key: bytes
+
+    @property
+    def sim_dir(self) -> Path:
+        return self.home / "sim"
+
+    @property
+    def state_dir(self) -> Path:
+        """Watermarks, processed-file ledgers: small state that must survive between runs."""
+        return self.home / "state"
+
+
+def settings() -> Settings:
+    home = Path(os.environ.get("SIYU_HOME", "data")).resolve()
+    return Settings(
+        home=home,
+        lake=os.environ.get("SIYU_LAKE", str(home / "lake")),
+        warehouse=Path(os.environ.get("SIYU_WAREHOUSE", home / "warehouse" / "siyu.duckdb")),
+        published=Path(os.environ.get("SIYU_PUBLISHED", home / "published" / "siyu.duckdb")),
+        tracking_inbox=Path(os.environ.get("SIYU_TRACKING_INBOX", home / "sim" / "tracking_inbox")),
+        appdb_url=os.environ.get("SIYU_APPDB_URL", f"sqlite:///{home / 'sim' / 'appdb.sqlite'}"),
+        pii_key=os.environ.get("SIYU_PII_KEY", DEFAULT_PII_KEY).encode(),
+    )
+
+
+def project_root() -> Path:
+    """The checkout: plugins/siyu/config.py → repo root (dbt_project/, expectations/ live there)."""
+    env = os.environ.get("SIYU_PROJECT_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]

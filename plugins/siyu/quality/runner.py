@@ -1,0 +1,167 @@
+"""Run a Great Expectations suite (JSON in expectations/) on a pandas DataFrame.
+
+Suites are GX's own ExpectationSuite JSON (name, expectations: [{type, kwargs, meta}]); each
+expectation's ``meta.severity`` is ``critical`` (a failure stops the run) or ``warning`` (reported).
+One ephemeral GX context per process, reused: GX is slow to import and to set up, not to validate.
+GX's SQL datasource fails on DuckDB, so marts are read into pandas too (see frames.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SEVERITIES = ("critical", "warning")
+SAMPLE_SIZE = 5
+
+
+class QualityGateError(RuntimeError):
+    """A critical expectation failed: the data must not flow on."""
+
+
+@dataclass
+class Failure:
+    expectation: str  # the GX expectation type, e.g. expect_column_values_to_be_unique
+    kwargs: dict[str, Any]
+    severity: str
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    observed_value: Any = None
+    sample: list[Any] = field(default_factory=list)  # a few unexpected values
+    error: str | None = None  # the expectation could not run (missing column, ...)
+
+    def describe(self) -> str:
+        column = self.kwargs.get("column")
+        what = f"{self.expectation}({column})" if column else self.expectation
+        if self.error:
+            return f"{what}: error {self.error}"
+        detail = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else ""
+        if self.observed_value is not None:
+            detail = f"observed {self.observed_value}"
+        return f"{what}: {detail}, sample {self.sample}"
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    success: bool  # no critical failure (warnings allowed)
+    evaluated: int
+    rows: int
+    seconds: float  # validation only (GX import and context setup are paid once per process)
+    critical_failures: list[Failure]
+    warnings: list[Failure]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False, default=str)
+
+
+def load_suite(suite_path: Path) -> dict[str, Any]:
+    """Read and check a suite file: every expectation must carry a known meta.severity."""
+    suite = json.loads(Path(suite_path).read_text())
+    for exp in suite["expectations"]:
+        severity = exp.get("meta", {}).get("severity")
+        if severity not in SEVERITIES:
+            raise ValueError(
+                f"{suite_path}: {exp['type']} has meta.severity={severity!r}, not one of {SEVERITIES}"
+            )
+    return suite
+
+
+@cache
+def _batch_definition():
+    # Imported here: `import great_expectations` costs seconds, only pay it when validating.
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("siyu")
+    return source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
+
+
+def _gx_suite(suite: dict[str, Any]):
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = [
+        ExpectationConfiguration(type=e["type"], kwargs=e.get("kwargs", {}), meta=e["meta"]).to_domain_obj()
+        for e in suite["expectations"]
+    ]
+    return gx.ExpectationSuite(name=suite["name"], expectations=expectations)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly sample values (NaN → None, numpy scalars → Python)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _error_message(info: dict | None) -> str | None:
+    """GX reports an expectation that could not run either flat or per metric; find the message."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return str(info.get("exception_message"))[:300] if info["raised_exception"] else None
+    messages = [v.get("exception_message") for v in info.values() if isinstance(v, dict)]
+    return next((str(m)[:300] for m in messages if m), None)
+
+
+def _failure(result, severity: str) -> Failure:
+    config = result.expectation_config
+    details = result.result or {}
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    error = _error_message(result.exception_info)
+    return Failure(
+        expectation=config.type,
+        kwargs=kwargs,
+        severity=severity,
+        unexpected_count=details.get("unexpected_count"),
+        unexpected_percent=details.get("unexpected_percent"),
+        observed_value=_plain(details.get("observed_value")),
+        sample=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]],
+        error=error,
+    )
+
+
+def run_suite(suite_path: Path, df: pd.DataFrame) -> SuiteResult:
+    """Validate ``df`` against the suite at ``suite_path``; never raises on failed expectations."""
+    suite = load_suite(suite_path)
+    batch_definition = _batch_definition()  # first call: GX import + context, ~10 s, once per process
+    start = time.perf_counter()
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
+    validation = batch.validate(
+        _gx_suite(suite), result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    )
+    critical, warnings = [], []
+    for result in validation.results:
+        if result.success:
+            continue
+        severity = result.expectation_config.meta.get("severity", "critical")
+        (critical if severity == "critical" else warnings).append(_failure(result, severity))
+    return SuiteResult(
+        suite=suite["name"],
+        success=not critical,
+        evaluated=len(validation.results),
+        rows=len(df),
+        seconds=round(time.perf_counter() - start, 3),
+        critical_failures=critical,
+        warnings=warnings,
+    )
+
+
+def gate(results: SuiteResult | list[SuiteResult]) -> None:
+    """Raise QualityGateError naming each suite's failed critical expectations and a sample."""
+    results = [results] if isinstance(results, SuiteResult) else results
+    lines = [f"{r.suite}: {f.describe()}" for r in results for f in r.critical_failures]
+    if lines:
+        raise QualityGateError("critical expectations failed:\n  " + "\n  ".join(lines))

@@ -1,0 +1,75 @@
+"""The run summary: rows landed per entity, customers resolved, quality results, where things are."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from siyu.assets import RAW_ENTITIES
+from siyu.config import settings
+from siyu.lake import Lake, Partition
+
+console = Console(width=120)
+
+
+def landed_rows(date: str) -> list[tuple[str, str, int | None]]:
+    lake = Lake(settings().lake)
+    rows = []
+    for source, entities in RAW_ENTITIES.items():
+        for entity in entities:
+            manifest = lake.manifest(Partition(source, entity, date))
+            rows.append((source, entity, manifest.row_count if manifest else None))
+    return rows
+
+
+def mart_counts() -> dict[str, int]:
+    s = settings()
+    if not s.published.exists():
+        return {}
+    with duckdb.connect(str(s.published), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
+        return {n: con.execute(f'select count(*) from "{n}"').fetchall()[0][0] for n in sorted(names)}
+
+
+def quality_results(date: str) -> list[dict]:
+    folder = settings().home / "quality" / date
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+
+
+def print_summary(date: str) -> None:
+    s = settings()
+    landed = Table(title=f"Rows landed in the lake for {date}")
+    for col in ("source", "entity", "rows"):
+        landed.add_column(col, justify="right" if col == "rows" else "left")
+    for source, entity, n in landed_rows(date):
+        landed.add_row(source, entity, "—" if n is None else f"{n:,}")
+    console.print(landed)
+
+    marts = Table(title="Published marts")
+    marts.add_column("mart")
+    marts.add_column("rows", justify="right")
+    for name, n in mart_counts().items():
+        marts.add_row(name, f"{n:,}")
+    console.print(marts)
+
+    gx = Table(title="Quality gates (Great Expectations)")
+    for col in ("suite", "result", "expectations", "failed critical", "warnings"):
+        gx.add_column(col)
+    for r in quality_results(date):
+        gx.add_row(
+            r["suite"],
+            "[green]pass[/]" if r["success"] else "[red]fail[/]",
+            str(r["evaluated"]),
+            str(len(r["critical_failures"])),
+            str(len(r["warnings"])),
+        )
+    console.print(gx)
+
+    customers = mart_counts().get("dim_customers")
+    console.print(f"customers resolved: [bold]{customers if customers is not None else '—'}[/]")
+    console.print(f"lake:      {s.lake}")
+    console.print(f"warehouse: {s.warehouse}")
+    console.print(f"published: {s.published} (+ Parquet in {s.published.parent / 'parquet'})")

@@ -1,0 +1,79 @@
+"""The brand's app database (mini-program backend) as SQLAlchemy tables.
+
+This is the shape Siyu expects of a brand's app DB; the simulator creates and fills exactly these
+tables, and extraction reads them. Phones are stored raw here (it is the brand's own DB) and are
+pseudonymised by extraction before anything lands in the lake.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+mp_users = Table(
+    "mp_users",
+    metadata,
+    Column("openid", String(64), primary_key=True),
+    Column("unionid", String(64), nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("first_scene", Integer, nullable=True),
+    Column("inviter_openid", String(64), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_mp_users_updated_at", "updated_at"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(32), primary_key=True),
+    Column("openid", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("pay_method", String(16), nullable=True),
+    Column("receiver_phone", String(32), nullable=True),
+    Column("province", String(32), nullable=True),
+    Column("city", String(32), nullable=True),
+    Column("paid_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_orders_updated_at", "updated_at"),
+)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("order_id", String(32), ForeignKey("orders.order_id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("item_id", String(32), nullable=False),
+    Column("category", String(32), nullable=True),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Numeric(12, 2), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_order_items_updated_at", "updated_at"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("refund_id", String(32), primary_key=True),
+    Column("order_id", String(32), ForeignKey("orders.order_id"), nullable=False),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("reason", String(64), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_refunds_updated_at", "updated_at"),
+)
+
+# All DateTime columns hold naive UTC: MySQL DATETIME has no zone, so UTC is the only safe convention.

@@ -1,0 +1,111 @@
+"""Bodies of the Airflow tasks. DAG files call these and nothing else; each is idempotent per date."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from siyu.config import settings
+from siyu.lake import Lake, Manifest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WeComEndpoint:
+    base_url: str
+    corpid: str
+    secret: str
+
+
+def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
+    """The WeCom API from the Airflow connection: host (+port), corpid as login, secret as password.
+
+    ``https://wwcorpid:secret@qyapi.weixin.qq.com`` is the real API; the demo points it at the simulator.
+    """
+    from airflow.sdk import Connection
+
+    conn = Connection.get(conn_id)
+    scheme = conn.conn_type if conn.conn_type in ("http", "https") else "https"
+    host = conn.host or "qyapi.weixin.qq.com"
+    if "://" in host:  # a host given as a full URL
+        parts = urlsplit(host)
+        scheme, host = parts.scheme, parts.netloc
+    port = f":{conn.port}" if conn.port else ""
+    return WeComEndpoint(f"{scheme}://{host}{port}", conn.login or "", conn.password or "")
+
+
+def land_wecom(dt: str, endpoint: WeComEndpoint | None = None) -> dict[str, Manifest]:
+    from siyu.sources.wecom.client import WeComClient
+    from siyu.sources.wecom.extract import land_contacts
+
+    s = settings()
+    ep = endpoint or wecom_endpoint()
+    lake = Lake(s.lake)
+    lake.recover("wecom")
+    with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
+        return land_contacts(client, lake, dt, s.pii_key)
+
+
+def land_appdb(entity: str, dt: str, appdb_url: str | None = None) -> Manifest:
+    from sqlalchemy import create_engine
+
+    from siyu.sources.appdb.extract import land_entity
+
+    s = settings()
+    url = appdb_url or appdb_url_from_airflow() or s.appdb_url
+    engine = create_engine(url)
+    try:
+        return land_entity(engine, Lake(s.lake), entity, dt, s.pii_key)
+    finally:
+        engine.dispose()
+
+
+def land_tracking(dt: str) -> dict[str, Manifest]:
+    from siyu.sources.tracking.extract import Ledger, land_events
+
+    s = settings()
+    return land_events(s.tracking_inbox, Lake(s.lake), Ledger(s.state_dir / "tracking_ledger"), dt)
+
+
+def appdb_url_from_airflow(conn_id: str = "siyu_appdb") -> str | None:
+    """The app DB's SQLAlchemy URL from the Airflow connection's ``extra.url``, when one is set."""
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(conn_id)
+    except Exception:  # no such connection: the settings default applies
+        return None
+    return conn.extra_dejson.get("url") or None
+
+
+def raw_gate(dt: str) -> dict:
+    from siyu.quality.gates import run_raw_gate
+
+    return run_raw_gate(dt)
+
+
+def _release_warehouse() -> None:
+    # Cosmos runs dbt in-process: when a local run puts every task in one process, dbt-duckdb's
+    # still-open connection would clash with ours. (Under Celery each task is its own process.)
+    from siyu.warehouse import release_duckdb
+
+    release_duckdb()
+
+
+def marts_gate(dt: str) -> dict:
+    from siyu.quality.gates import run_marts_gate
+
+    _release_warehouse()
+    return run_marts_gate(dt)
+
+
+def publish(dt: str) -> list[str]:
+    from siyu.publish import publish as publish_marts
+
+    _release_warehouse()
+    s = settings()
+    tables = publish_marts(s.warehouse, s.published, s.published.parent / "parquet")
+    log.info("published %d marts for %s to %s", len(tables), dt, s.published)
+    return tables

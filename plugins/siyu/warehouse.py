@@ -1,0 +1,111 @@
+"""Build the DuckDB warehouse with dbt, in-process (dbtRunner), for one logical date.
+
+dbt reads the warehouse path and lake root from env vars (profiles.yml, sources); ``dbt_env()`` is
+the single place they come from, shared with the Cosmos config. dbt's target/ and logs/ go under
+SIYU_HOME so builds leave the checkout clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from siyu.config import project_root, settings
+
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+class DbtBuildError(RuntimeError):
+    """dbt build did not succeed; ``failed`` lists the failing nodes (unique_id: message)."""
+
+    def __init__(self, run_date: str, failed: list[str], cause: BaseException | None = None):
+        self.failed = failed
+        detail = "\n  ".join(failed) if failed else repr(cause)
+        super().__init__(f"dbt build for {run_date} failed:\n  {detail}")
+
+
+def dbt_project_dir() -> Path:
+    return project_root() / "dbt_project"
+
+
+def dbt_env() -> dict[str, str]:
+    """The env vars the dbt project needs (profiles.yml and sources read them)."""
+    s = settings()
+    # dbt-duckdb opens the file but does not create its folder.
+    s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "SIYU_HOME": str(s.home),
+        "SIYU_LAKE": s.lake,
+        "SIYU_WAREHOUSE": str(s.warehouse),
+        # No usage pings from a data pipeline (and no dbt_project/.user.yml written into the checkout).
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+@contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    # dbtRunner runs in this process and reads os.environ; restore it afterwards.
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def dbt_args(command: str, run_date: str, select: str | None = None) -> list[str]:
+    project = dbt_project_dir()
+    work = settings().home / "dbt"
+    args = [
+        command,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target-path", str(work / "target"),
+        "--log-path", str(work / "logs"),
+        "--vars", json.dumps({"run_date": run_date}),
+    ]  # fmt: skip
+    if select:
+        args += ["--select", select]
+    return args
+
+
+def dbt_build(run_date: str, select: str | None = None) -> None:
+    """``dbt build`` (models + tests) for ``run_date``; raises DbtBuildError naming the failed nodes."""
+    from dbt.cli.main import dbtRunner  # heavy import: only when building
+
+    with _environ(dbt_env()):
+        try:
+            result = dbtRunner().invoke(dbt_args("build", run_date, select))
+        finally:
+            release_duckdb()
+    if result.success:
+        return
+    failed = []
+    for r in getattr(result.result, "results", None) or []:
+        if str(r.status) in FAILED_STATUSES:
+            # dbt's first line says where ("Compilation Error in model ..."), the next ones what.
+            lines = [line.strip() for line in (r.message or "").splitlines() if line.strip()]
+            failed.append(f"{r.node.unique_id} [{r.status}]: {' | '.join(lines[:3])}")
+    raise DbtBuildError(run_date, failed, result.exception)
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open in this process after a run.
+
+    Otherwise the warehouse file stays open here with dbt's settings, and a later read-only
+    connection from the same process (a quality gate, a test) fails with "different configuration".
+    dbt-duckdb has no public call for this; its environment is a class attribute.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if env is not None:
+        env.close()

@@ -1,0 +1,53 @@
+"""BG/NBD and Gamma-Gamma against the published CDNOW estimates.
+
+tests/fixtures/cdnow_customers_summary.csv is the CDNOW sample summary (2,357 customers, weeks;
+columns x, t_x, T and zbar, the mean repeat-purchase value) as
+distributed with the `lifetimes` package (MIT), from Fader, Hardie & Lee's data.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siyu.predict.clv import fit_bgnbd, fit_gamma_gamma
+
+CDNOW = Path(__file__).resolve().parents[2] / "fixtures" / "cdnow_customers_summary.csv"
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return pd.read_csv(CDNOW)
+
+
+@pytest.fixture(scope="module")
+def bgnbd(cdnow):
+    return fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+
+
+def test_bgnbd_matches_fader_hardie_lee_2005(bgnbd):
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in published.items():
+        assert getattr(bgnbd, name) == pytest.approx(value, rel=0.02), name
+
+
+def test_bgnbd_published_prediction(bgnbd):
+    # FHL 2005, section 5: a customer with x=2, t_x=30.43, T=38.86 expects 1.226 purchases in 39 weeks
+    assert float(bgnbd.expected_purchases(39, 2, 30.43, 38.86)) == pytest.approx(1.226, rel=0.02)
+
+
+def test_p_alive_bounds_and_one_time_buyers(bgnbd, cdnow):
+    p = bgnbd.p_alive(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert np.all((p > 0) & (p <= 1))
+    assert np.all(p[cdnow["x"] == 0] == 1.0)  # no repeat purchase: no evidence of death
+
+
+def test_gamma_gamma_matches_fader_hardie_2013(cdnow):
+    repeat = cdnow[cdnow["x"] > 0]
+    gg = fit_gamma_gamma(repeat["x"], repeat["zbar"])
+    assert gg.p == pytest.approx(6.25, rel=0.02)
+    assert gg.q == pytest.approx(3.74, rel=0.02)
+    assert gg.v == pytest.approx(15.44, rel=0.02)
+    value = gg.expected_order_value(repeat["x"], repeat["zbar"])
+    assert float(np.mean(value)) == pytest.approx(35.26, rel=0.03)  # Fader & Hardie (2013), p. 5
