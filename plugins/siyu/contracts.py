@@ -42,6 +42,76 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("oper_userid", pa.string()),
         ]
     ),
+    # Customer groups (客户群) from groupchat/list + groupchat/get, a full snapshot per date.
+    # status: 0 normal, 1 resigned owner awaiting inheritance, 2 inheriting, 3 inherited.
+    ("wecom", "group_chats"): pa.schema(
+        [
+            ("chat_id", pa.string()),
+            ("name", pa.string()),
+            ("owner", pa.string()),
+            ("create_time", TS),
+            ("notice", pa.string()),
+            ("status", pa.int8()),
+            ("admin_userids", pa.list_(pa.string())),
+            ("member_count", pa.int32()),
+        ]
+    ),
+    # One row per (group, member). type 1: a staff member (userid), 2: an external contact
+    # (userid is then the external_userid). unionid only for external WeChat members of a bound corp.
+    # join_scene 1: invited directly, 2: by link, 3: by QR code. invitor_userid: the staff who invited.
+    ("wecom", "group_members"): pa.schema(
+        [
+            ("chat_id", pa.string()),
+            ("userid", pa.string()),
+            ("type", pa.int8()),
+            ("unionid", pa.string()),
+            ("join_time", TS),
+            ("join_scene", pa.int8()),
+            ("invitor_userid", pa.string()),
+            ("group_nickname", pa.string()),
+            ("name", pa.string()),
+        ]
+    ),
+    # The corp's tag library (get_corp_tag_list), one row per tag.
+    ("wecom", "corp_tags"): pa.schema(
+        [
+            ("group_id", pa.string()),
+            ("group_name", pa.string()),
+            ("tag_id", pa.string()),
+            ("tag_name", pa.string()),
+            ("create_time", TS),
+            ("order", pa.int64()),
+            ("deleted", pa.bool_()),
+        ]
+    ),
+    # Contact ways (渠道活码) from list_contact_way + get_contact_way. A follow_user's `state` equals
+    # the `state` of the live QR code that brought the contact in: that is how a channel is known.
+    ("wecom", "contact_ways"): pa.schema(
+        [
+            ("config_id", pa.string()),
+            ("type", pa.int8()),
+            ("scene", pa.int8()),
+            ("state", pa.string()),
+            ("remark", pa.string()),
+            ("users", pa.list_(pa.string())),
+            ("skip_verify", pa.bool_()),
+        ]
+    ),
+    # get_user_behavior_data: one row per staff member per day (stat_date, Asia/Shanghai).
+    # reply_percentage and avg_reply_time are absent on a day without chats.
+    ("wecom", "user_behavior"): pa.schema(
+        [
+            ("userid", pa.string()),
+            ("stat_date", pa.date32()),
+            ("chat_cnt", pa.int32()),
+            ("message_cnt", pa.int32()),
+            ("reply_percentage", pa.float64()),
+            ("avg_reply_time", pa.int32()),
+            ("negative_feedback_cnt", pa.int32()),
+            ("new_apply_cnt", pa.int32()),
+            ("new_contact_cnt", pa.int32()),
+        ]
+    ),
     ("appdb", "mp_users"): pa.schema(
         [
             ("openid", pa.string()),
@@ -64,6 +134,27 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("province", pa.string()),
             ("city", pa.string()),
             ("paid_at", TS),
+            ("created_at", TS),
+            ("updated_at", TS),
+        ]
+    ),
+    ("appdb", "order_items"): pa.schema(
+        [
+            ("order_id", pa.string()),
+            ("line_no", pa.int32()),
+            ("item_id", pa.string()),
+            ("category", pa.string()),
+            ("quantity", pa.int32()),
+            ("unit_price", MONEY),
+            ("updated_at", TS),
+        ]
+    ),
+    ("appdb", "refunds"): pa.schema(
+        [
+            ("refund_id", pa.string()),
+            ("order_id", pa.string()),
+            ("amount", MONEY),
+            ("reason", pa.string()),
             ("created_at", TS),
             ("updated_at", TS),
         ]

@@ -1,0 +1,21 @@
+-- Customer groups as of run_date: the latest full snapshot with dt <= run_date.
+with snapshots as (
+    select *, cast(dt as date) as snapshot_date
+    from {{ source('wecom', 'group_chats') }}
+    where cast(dt as date) <= {{ run_date() }}
+)
+
+select
+    chat_id,
+    name as chat_name,
+    owner as owner_userid,
+    create_time as created_at,
+    notice,
+    status,
+    admin_userids,
+    member_count,
+    snapshot_date
+from snapshots
+where snapshot_date = (select max(snapshot_date) from snapshots)
+  and chat_id is not null
+qualify row_number() over (partition by chat_id order by create_time) = 1
