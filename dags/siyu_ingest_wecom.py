@@ -1,4 +1,4 @@
-"""WeCom external contacts and their follow users → raw lake partitions (daily snapshot)."""
+"""WeCom contacts, follow users, groups, tags, contact ways and staff stats → raw lake (daily snapshot)."""
 
 import pendulum
 from airflow.sdk import dag, task
@@ -20,7 +20,7 @@ WECOM = raw_assets("wecom")
 )
 def siyu_ingest_wecom():
     @task(outlets=WECOM)
-    def land_contacts(**context):
+    def land_snapshot(**context):
         from siyu import tasks
 
         dt = run_date(context)
@@ -28,7 +28,7 @@ def siyu_ingest_wecom():
         mark_landed(context, WECOM, dt, manifests)
         return {e: m.row_count for e, m in manifests.items()}
 
-    land_contacts()
+    land_snapshot()
 
 
 siyu_ingest_wecom()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from airflow.sdk import Asset
 
 RAW_ENTITIES: dict[str, tuple[str, ...]] = {
-    "wecom": ("external_contacts", "follow_users"),
-    "appdb": ("mp_users", "orders"),
+    "wecom": ("external_contacts", "follow_users", "group_chats", "group_members", "corp_tags",
+              "contact_ways", "user_behavior"),
+    "appdb": ("mp_users", "orders", "order_items", "refunds"),
     "tracking": ("events", "events_quarantine"),
 }
 

@@ -62,7 +62,7 @@ def run_demo(people: int, days: int, seed: int, end: dt.date) -> None:
     s = settings()
     started = time.perf_counter()
     # A demo starts from a clean lake and warehouse, so a smaller world never mixes with an older one.
-    for stale in (s.home / "lake", s.warehouse.parent, s.home / "quality", s.home / "published"):
+    for stale in (s.home / "lake", s.warehouse.parent, s.home / "quality", s.home / "published", s.state_dir):
         shutil.rmtree(stale, ignore_errors=True)
     with console.status(f"simulating {people} people over {days} days"):
         write_world(build_world(people=people, days=days, seed=seed, end=end), s.sim_dir, s.appdb_url)

@@ -38,14 +38,12 @@ def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
 
 def land_wecom(dt: str, endpoint: WeComEndpoint | None = None) -> dict[str, Manifest]:
     from siyu.sources.wecom.client import WeComClient
-    from siyu.sources.wecom.extract import land_contacts
+    from siyu.sources.wecom.extract import land_wecom as land_snapshot
 
     s = settings()
     ep = endpoint or wecom_endpoint()
-    lake = Lake(s.lake)
-    lake.recover("wecom")
     with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
-        return land_contacts(client, lake, dt, s.pii_key)
+        return land_snapshot(client, Lake(s.lake), dt, s.pii_key)
 
 
 def land_appdb(entity: str, dt: str, appdb_url: str | None = None) -> Manifest:

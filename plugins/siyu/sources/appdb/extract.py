@@ -70,9 +70,19 @@ def _order(row: dict, key: bytes) -> dict:
     }
 
 
+def _order_item(row: dict, key: bytes) -> dict:
+    return {**row, "updated_at": _utc(row["updated_at"])}
+
+
+def _refund(row: dict, key: bytes) -> dict:
+    return {**row, "created_at": _utc(row["created_at"]), "updated_at": _utc(row["updated_at"])}
+
+
 ENTITIES: dict[str, EntitySpec] = {
     "mp_users": EntitySpec(tables.mp_users, _mp_user),
     "orders": EntitySpec(tables.orders, _order),
+    "order_items": EntitySpec(tables.order_items, _order_item),
+    "refunds": EntitySpec(tables.refunds, _refund),
 }
 
 
