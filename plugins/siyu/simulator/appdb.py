@@ -62,22 +62,32 @@ def _user(rng: random.Random, person: Person, by_id: dict[str, Person], stop: dt
 
 def _receiver_phone(rng: random.Random, person: Person, clerk: Person) -> str | None:
     roll = rng.random()
-    if roll < 0.05:
+    if roll < 0.065:
         return clerk.phone  # picked up in store: the clerk's phone
-    if roll < 0.17 and person.family_phone:
+    if roll < 0.185 and person.family_phone:
         return person.family_phone
     return person.phone or person.family_phone
 
 
-def _order(rng: random.Random, n: int, person: Person, clerk: Person, created: dt.datetime,
-           stop: dt.datetime) -> tuple[dict, list[dict], list[dict]]:
+def _order(
+    rng: random.Random, n: int, person: Person, clerk: Person, created: dt.datetime, stop: dt.datetime
+) -> tuple[dict, list[dict], list[dict]]:
     order_id = f"o{n:09d}"
     lines = []
     for line_no, (item_id, category, price) in enumerate(
-            rng.sample(CATALOG, rng.choices([1, 2, 3], [60, 30, 10])[0]), 1):
-        lines.append({"order_id": order_id, "line_no": line_no, "item_id": item_id, "category": category,
-                      "quantity": rng.choices([1, 2, 3], [80, 15, 5])[0], "unit_price": Decimal(price),
-                      "updated_at": created})
+        rng.sample(CATALOG, rng.choices([1, 2, 3], [60, 30, 10])[0]), 1
+    ):
+        lines.append(
+            {
+                "order_id": order_id,
+                "line_no": line_no,
+                "item_id": item_id,
+                "category": category,
+                "quantity": rng.choices([1, 2, 3], [80, 15, 5])[0],
+                "unit_price": Decimal(price),
+                "updated_at": created,
+            }
+        )
     amount = sum((line["quantity"] * line["unit_price"] for line in lines), Decimal(0))
     if person.kind == "test":
         amount = Decimal("0.01")
@@ -100,25 +110,37 @@ def _order(rng: random.Random, n: int, person: Person, clerk: Person, created: d
         if refunded_at < stop:
             full = rng.random() < 0.5
             refund_amount = amount if full else (amount * Decimal("0.3")).quantize(Decimal("0.01"))
-            refunds.append({"refund_id": f"r{n:09d}", "order_id": order_id, "amount": refund_amount,
-                            "reason": rng.choice(["不想要了", "质量问题", "发错货", "过敏"]),
-                            "created_at": refunded_at.replace(microsecond=0),
-                            "updated_at": refunded_at.replace(microsecond=0)})
+            refunds.append(
+                {
+                    "refund_id": f"r{n:09d}",
+                    "order_id": order_id,
+                    "amount": refund_amount,
+                    "reason": rng.choice(["不想要了", "质量问题", "发错货", "过敏"]),
+                    "created_at": refunded_at.replace(microsecond=0),
+                    "updated_at": refunded_at.replace(microsecond=0),
+                }
+            )
             if full:
                 status, updated = "refunded", refunded_at
     order = {
-        "order_id": order_id, "openid": person.openid, "status": status, "amount": amount,
+        "order_id": order_id,
+        "openid": person.openid,
+        "status": status,
+        "amount": amount,
         "pay_method": rng.choice(PAY_METHODS) if paid_at else None,
         "receiver_phone": _receiver_phone(rng, person, clerk),
-        "province": person.province, "city": person.city,
+        "province": person.province,
+        "city": person.city,
         "paid_at": paid_at.replace(microsecond=0) if paid_at else None,
-        "created_at": created.replace(microsecond=0), "updated_at": updated.replace(microsecond=0),
+        "created_at": created.replace(microsecond=0),
+        "updated_at": updated.replace(microsecond=0),
     }
     return order, lines, refunds
 
 
-def build_rows(rng: random.Random, people: list[Person], by_id: dict[str, Person], start: dt.datetime,
-               stop: dt.datetime) -> dict[str, list[dict]]:
+def build_rows(
+    rng: random.Random, people: list[Person], by_id: dict[str, Person], start: dt.datetime, stop: dt.datetime
+) -> dict[str, list[dict]]:
     clerk = by_id["p_clerk"]
     rows: dict[str, list[dict]] = {"mp_users": [], "orders": [], "order_items": [], "refunds": []}
     for person in people:
@@ -134,8 +156,9 @@ def build_rows(rng: random.Random, people: list[Person], by_id: dict[str, Person
         while count < 12 and rng.random() < min(0.95, person.buyer_propensity * (0.9 if count else 1.3)):
             count += 1
         span = (stop - user["created_at"]).total_seconds()
-        for created in sorted(user["created_at"] + dt.timedelta(seconds=rng.uniform(60, span))
-                              for _ in range(count)):
+        for created in sorted(
+            user["created_at"] + dt.timedelta(seconds=rng.uniform(60, span)) for _ in range(count)
+        ):
             order, lines, refunds = _order(rng, len(rows["orders"]) + 1, person, clerk, created, stop)
             rows["orders"].append(order)
             rows["order_items"].extend(lines)
@@ -159,6 +182,6 @@ def write_rows(rows: dict[str, list[dict]], appdb_url: str, chunk: int = 5000) -
             for table in tables.metadata.sorted_tables:
                 data = rows.get(table.name, [])
                 for i in range(0, len(data), chunk):
-                    conn.execute(insert(table), data[i:i + chunk])
+                    conn.execute(insert(table), data[i : i + chunk])
     finally:
         engine.dispose()

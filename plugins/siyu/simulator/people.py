@@ -87,7 +87,9 @@ CHANNELS = [  # (state of the live QR code, weight)
 
 def build_staff(rng: random.Random, people: int, days: int) -> list[Staff]:
     count = max(4, people // 400)
-    staff = [Staff(f"staff_{i + 1:03d}", f"导购{i + 1:02d}", hired_day=-rng.randint(30, 700)) for i in range(count)]
+    staff = [
+        Staff(f"staff_{i + 1:03d}", f"导购{i + 1:02d}", hired_day=-rng.randint(30, 700)) for i in range(count)
+    ]
     # One in six leaves during the window; a colleague inherits their customers (add_way 202).
     for i in range(0, count, 6):
         if i + 1 < count and days >= 10:
@@ -96,7 +98,9 @@ def build_staff(rng: random.Random, people: int, days: int) -> list[Staff]:
     return staff
 
 
-def build_people(rng: random.Random, faker: Faker, people: int, start: dt.datetime, days: int) -> list[Person]:
+def build_people(
+    rng: random.Random, faker: Faker, people: int, start: dt.datetime, days: int
+) -> list[Person]:
     window = dt.timedelta(days=days)
     result = []
     states, weights = zip(*CHANNELS, strict=True)
@@ -159,13 +163,28 @@ def _link_referrals(rng: random.Random, people: list[Person]) -> None:
 
 def special_people(rng: random.Random, start: dt.datetime) -> list[Person]:
     """The store clerk (her phone receives store-pickup orders) and the QA team's test accounts."""
+
     def special(pid: str, kind: str, name: str, phone: str) -> Person:
         return Person(
-            person_id=pid, kind=kind, name=name, gender=2, province="上海", city="上海", phone=phone,
-            unionid=_token(rng, "oU", 26), openid=_token(rng, "oM", 26),
-            external_userid=_token(rng, "wm", 30), acquired_at=start - dt.timedelta(days=200),
-            channel="organic", on_wecom=kind == "clerk", on_mp=True, unionid_visible_in_wecom=True,
-            mp_has_unionid=True, mp_phone_authorised=True, buyer_propensity=0.0, activity=0.05,
+            person_id=pid,
+            kind=kind,
+            name=name,
+            gender=2,
+            province="上海",
+            city="上海",
+            phone=phone,
+            unionid=_token(rng, "oU", 26),
+            openid=_token(rng, "oM", 26),
+            external_userid=_token(rng, "wm", 30),
+            acquired_at=start - dt.timedelta(days=200),
+            channel="organic",
+            on_wecom=kind == "clerk",
+            on_mp=True,
+            unionid_visible_in_wecom=True,
+            mp_has_unionid=True,
+            mp_phone_authorised=True,
+            buyer_propensity=0.0,
+            activity=0.05,
         )
 
     clerk = special("p_clerk", "clerk", "店员小王", _phone(rng))

@@ -37,10 +37,24 @@ def _ms(value: dt.datetime) -> int:
     return int(value.replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
-def _event(rng: random.Random, person: Person, name: str, at: dt.datetime, scene: int, page: str,
-           item_id: str | None = None, props: dict | None = None) -> dict:
-    record = {"event_id": "ev" + "".join(rng.choice("0123456789abcdef") for _ in range(24)),
-              "openid": person.openid, "event": name, "ts": _ms(at), "page": page, "scene": scene}
+def _event(
+    rng: random.Random,
+    person: Person,
+    name: str,
+    at: dt.datetime,
+    scene: int,
+    page: str,
+    item_id: str | None = None,
+    props: dict | None = None,
+) -> dict:
+    record = {
+        "event_id": "ev" + "".join(rng.choice("0123456789abcdef") for _ in range(24)),
+        "openid": person.openid,
+        "event": name,
+        "ts": _ms(at),
+        "page": page,
+        "scene": scene,
+    }
     if person.mp_has_unionid:
         record["unionid"] = person.unionid
     if item_id:
@@ -50,8 +64,14 @@ def _event(rng: random.Random, person: Person, name: str, at: dt.datetime, scene
     return record
 
 
-def _session(rng: random.Random, person: Person, at: dt.datetime, scene: int, items: list[str],
-             first_props: dict | None = None) -> list[dict]:
+def _session(
+    rng: random.Random,
+    person: Person,
+    at: dt.datetime,
+    scene: int,
+    items: list[str],
+    first_props: dict | None = None,
+) -> list[dict]:
     events = []
     clock = at
 
@@ -64,8 +84,11 @@ def _session(rng: random.Random, person: Person, at: dt.datetime, scene: int, it
         events.append(_event(rng, person, "login", clock, scene, PAGES["home"]))
     events.append(_event(rng, person, "page_view", tick(), scene, PAGES["home"], props=first_props))
     if rng.random() < 0.3:
-        events.append(_event(rng, person, "search", tick(), scene, PAGES["search"],
-                             props={"keyword": rng.choice(KEYWORDS)}))
+        events.append(
+            _event(
+                rng, person, "search", tick(), scene, PAGES["search"], props={"keyword": rng.choice(KEYWORDS)}
+            )
+        )
     for item in items:
         events.append(_event(rng, person, "product_view", tick(), scene, PAGES["item"], item))
         if rng.random() < 0.25:
@@ -75,9 +98,14 @@ def _session(rng: random.Random, person: Person, at: dt.datetime, scene: int, it
     return events
 
 
-def build_events(rng: random.Random, people: list[Person], by_id: dict[str, Person],
-                 rows: dict[str, list[dict]], start: dt.datetime, stop: dt.datetime
-                 ) -> tuple[list[LoggedEvent], int]:
+def build_events(
+    rng: random.Random,
+    people: list[Person],
+    by_id: dict[str, Person],
+    rows: dict[str, list[dict]],
+    start: dt.datetime,
+    stop: dt.datetime,
+) -> tuple[list[LoggedEvent], int]:
     from siyu.simulator.appdb import CATALOG
 
     item_ids = [item for item, _, _ in CATALOG]
@@ -96,8 +124,18 @@ def build_events(rng: random.Random, people: list[Person], by_id: dict[str, Pers
             inviter = by_id[person.inviter]
             share_at = max(user["created_at"] - dt.timedelta(hours=rng.uniform(0.5, 30)), start)
             share_id = "sh" + "".join(rng.choice("0123456789abcdef") for _ in range(16))
-            events.append(_event(rng, inviter, "share", share_at, 1089, PAGES["item"], rng.choice(item_ids),
-                                 {"share_id": share_id, "share_target": rng.choice(["friend", "group"])}))
+            events.append(
+                _event(
+                    rng,
+                    inviter,
+                    "share",
+                    share_at,
+                    1089,
+                    PAGES["item"],
+                    rng.choice(item_ids),
+                    {"share_id": share_id, "share_target": rng.choice(["friend", "group"])},
+                )
+            )
             share_of_invitee[person.person_id] = (share_id, inviter.openid)
         days = (stop - first).days
         for offset in range(days + 1):
@@ -114,17 +152,29 @@ def build_events(rng: random.Random, people: list[Person], by_id: dict[str, Pers
                 share_id, sharer = share_of_invitee[person.person_id]
                 props = {"share_id": share_id, "sharer_openid": sharer}
             scene = user["first_scene"] if is_first else rng.choice([1001, 1089, 1089, 1037, 1007])
-            session = _session(rng, person, at, scene, rng.sample(item_ids, rng.choice([0, 1, 1, 2, 3, 5])), props)
+            session = _session(
+                rng, person, at, scene, rng.sample(item_ids, rng.choice([0, 1, 1, 2, 3, 5])), props
+            )
             if rng.random() < 0.06:
                 share_id = "sh" + "".join(rng.choice("0123456789abcdef") for _ in range(16))
-                session.append(_event(rng, person, "share", at + dt.timedelta(minutes=20), scene,
-                                      PAGES["item"], rng.choice(item_ids),
-                                      {"share_id": share_id, "share_target": rng.choice(["friend", "group"])}))
+                session.append(
+                    _event(
+                        rng,
+                        person,
+                        "share",
+                        at + dt.timedelta(minutes=20),
+                        scene,
+                        PAGES["item"],
+                        rng.choice(item_ids),
+                        {"share_id": share_id, "share_target": rng.choice(["friend", "group"])},
+                    )
+                )
             events.extend(session)
         for ordered in order_days.get(person.openid, []):
             if ordered >= start:
-                events.extend(_session(rng, person, ordered - dt.timedelta(minutes=15), 1089,
-                                       rng.sample(item_ids, 2)))
+                events.extend(
+                    _session(rng, person, ordered - dt.timedelta(minutes=15), 1089, rng.sample(item_ids, 2))
+                )
     events = [e for e in events if start.timestamp() * 1000 <= e["ts"] < _ms(stop)]
     return _log_lines(rng, events, stop)
 
@@ -154,8 +204,11 @@ def write_inbox(events: list[LoggedEvent], inbox: Path) -> None:
     files: dict[Path, list[str]] = {}
     for event in events:
         path = inbox / event.collector / event.arrival.isoformat() / f"{event.hour:02d}.jsonl"
-        line = event.record if isinstance(event.record, str) else json.dumps(
-            event.record, ensure_ascii=False, sort_keys=True)
+        line = (
+            event.record
+            if isinstance(event.record, str)
+            else json.dumps(event.record, ensure_ascii=False, sort_keys=True)
+        )
         files.setdefault(path, []).append(line)
     for path in sorted(files):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ TAG_GROUPS = [
     ("私域运营", ["高价值客户", "流失预警", "潜力新客", "复购客户", "社群活跃"]),
 ]
 ADMIN_USERID = "admin"
+GROUP_KINDS = ["会员群", "福利群", "VIP群", "新品体验群"]
 WEEK = dt.timedelta(days=7)
 
 
@@ -32,37 +33,45 @@ def epoch(value: dt.datetime) -> int:
 
 
 def _id(rng: random.Random, prefix: str, length: int = 22) -> str:
-    return prefix + "".join(rng.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-                            for _ in range(length))
+    return prefix + "".join(
+        rng.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") for _ in range(length)
+    )
 
 
 def build_tag_groups(rng: random.Random, start: dt.datetime) -> list[dict]:
     groups = []
     for order, (group_name, names) in enumerate(TAG_GROUPS):
         created = epoch(start - dt.timedelta(days=400 - order))
-        groups.append({
-            "group_id": _id(rng, "et"),
-            "group_name": group_name,
-            "create_time": created,
-            "order": order,
-            "tag": [{"id": _id(rng, "et"), "name": name, "create_time": created, "order": i}
-                    for i, name in enumerate(names)],
-        })
+        groups.append(
+            {
+                "group_id": _id(rng, "et"),
+                "group_name": group_name,
+                "create_time": created,
+                "order": order,
+                "tag": [
+                    {"id": _id(rng, "et"), "name": name, "create_time": created, "order": i}
+                    for i, name in enumerate(names)
+                ],
+            }
+        )
     return groups
 
 
 def build_contact_ways(rng: random.Random, staff: list[Staff]) -> list[dict]:
-    return [{
-        "config_id": _id(rng, "cw", 30),
-        "type": 2,  # multi-person: the code routes to any of its staff
-        "scene": 2,  # a QR code (scene 1 would be a mini-program button)
-        "style": 1,
-        "remark": f"渠道活码 {state}",
-        "skip_verify": True,
-        "state": state,
-        "user": [s.userid for s in staff],
-        "party": [],
-    } for state in QR_CHANNELS]
+    return [
+        {
+            "config_id": _id(rng, "cw", 30),
+            "type": 2,  # multi-person: the code routes to any of its staff
+            "scene": 2,  # a QR code (scene 1 would be a mini-program button)
+            "style": 1,
+            "remark": f"渠道活码 {state}",
+            "skip_verify": True,
+            "state": state,
+            "user": [s.userid for s in staff],
+            "party": [],
+        }
+        for state in QR_CHANNELS
+    ]
 
 
 def _staff_at(rng: random.Random, staff: list[Staff], when: dt.datetime, start: dt.datetime) -> Staff:
@@ -77,8 +86,16 @@ def _add_way(rng: random.Random, person: Person) -> tuple[int, str | None]:
     return rng.choice([2, 3, 6]), None
 
 
-def _follow(rng: random.Random, person: Person, staff: Staff, added: dt.datetime, add_way: int,
-            state: str | None, oper: str, tag_ids: list[str]) -> dict:
+def _follow(
+    rng: random.Random,
+    person: Person,
+    staff: Staff,
+    added: dt.datetime,
+    add_way: int,
+    state: str | None,
+    oper: str,
+    tag_ids: list[str],
+) -> dict:
     follow = {
         "userid": staff.userid,
         "remark": person.name + rng.choice(["", "", "-门店", "-直播间"]),
@@ -96,8 +113,13 @@ def _follow(rng: random.Random, person: Person, staff: Staff, added: dt.datetime
 
 
 def _contact(rng: random.Random, faker: Faker, person: Person) -> dict:
-    ext = {"external_userid": person.external_userid, "name": person.name, "type": 1,
-           "avatar": "", "gender": person.gender}
+    ext = {
+        "external_userid": person.external_userid,
+        "name": person.name,
+        "type": 1,
+        "avatar": "",
+        "gender": person.gender,
+    }
     if rng.random() < 0.01:  # a WeCom user of another company: never a unionid
         ext["type"], ext["corp_name"] = 2, faker.company()
     elif person.unionid_visible_in_wecom:
@@ -105,8 +127,15 @@ def _contact(rng: random.Random, faker: Faker, person: Person) -> dict:
     return ext
 
 
-def build_contacts(rng: random.Random, faker: Faker, people: list[Person], staff: list[Staff],
-                   start: dt.datetime, stop: dt.datetime, tag_ids: list[str]) -> list[dict]:
+def build_contacts(
+    rng: random.Random,
+    faker: Faker,
+    people: list[Person],
+    staff: list[Staff],
+    start: dt.datetime,
+    stop: dt.datetime,
+    tag_ids: list[str],
+) -> list[dict]:
     by_userid = {s.userid: s for s in staff}
     contacts = []
     for person in people:
@@ -114,14 +143,25 @@ def build_contacts(rng: random.Random, faker: Faker, people: list[Person], staff
             continue
         owner = _staff_at(rng, staff, person.acquired_at, start)
         add_way, state = _add_way(rng, person)
-        follows = [_follow(rng, person, owner, person.acquired_at, add_way, state,
-                           person.external_userid if add_way in (2, 3, 6) else owner.userid, tag_ids)]
+        follows = [
+            _follow(
+                rng,
+                person,
+                owner,
+                person.acquired_at,
+                add_way,
+                state,
+                person.external_userid if add_way in (2, 3, 6) else owner.userid,
+                tag_ids,
+            )
+        ]
         if rng.random() < 0.10:  # a colleague adds them too (shared, or the customer scans a card)
             when = person.acquired_at + dt.timedelta(days=rng.uniform(1, 40))
             second = _staff_at(rng, staff, when, start)
             if when < stop and second.userid != owner.userid:
-                follows.append(_follow(rng, person, second, when, rng.choice([201, 3]), None,
-                                       owner.userid, tag_ids))
+                follows.append(
+                    _follow(rng, person, second, when, rng.choice([201, 3]), None, owner.userid, tag_ids)
+                )
         contact = {"external_contact": _contact(rng, faker, person), "follow_user": []}
         for follow in follows:
             member = by_userid[follow["userid"]]
@@ -130,8 +170,13 @@ def build_contacts(rng: random.Random, faker: Faker, people: list[Person], staff
                 # Resigned: the customer is inherited by the successor, unless they already follow.
                 if any(f["userid"] == member.successor for f in follows):
                     continue
-                follow = {**follow, "userid": member.successor, "createtime": epoch(max(left_at, person.acquired_at)),
-                          "add_way": 202, "oper_userid": ADMIN_USERID}
+                follow = {
+                    **follow,
+                    "userid": member.successor,
+                    "createtime": epoch(max(left_at, person.acquired_at)),
+                    "add_way": 202,
+                    "oper_userid": ADMIN_USERID,
+                }
                 follow.pop("state", None)
             contact["follow_user"].append(follow)
         if rng.random() < 0.03:  # deleted by every staff member: gone from the API
@@ -141,8 +186,14 @@ def build_contacts(rng: random.Random, faker: Faker, people: list[Person], staff
     return contacts
 
 
-def build_group_chats(rng: random.Random, faker: Faker, people: list[Person], staff: list[Staff],
-                      start: dt.datetime, stop: dt.datetime) -> list[dict]:
+def build_group_chats(
+    rng: random.Random,
+    faker: Faker,
+    people: list[Person],
+    staff: list[Staff],
+    start: dt.datetime,
+    stop: dt.datetime,
+) -> list[dict]:
     current = [s for s in staff if s.left_day is None]
     members_pool = [p for p in people if p.kind == "customer" and p.acquired_at < stop]
     chats = []
@@ -158,36 +209,53 @@ def build_group_chats(rng: random.Random, faker: Faker, people: list[Person], st
         wecom_people = [p for p in members_pool if p.on_wecom]
         pool = wecom_people if wecom_people and rng.random() < 0.8 else members_pool
         chosen = rng.sample(pool, min(size, len(pool)))
-        member_list = [{"userid": owner.userid, "type": 1, "join_time": epoch(created), "join_scene": 1,
-                        "invitor": {"userid": owner.userid}, "group_nickname": "", "name": owner.name}]
+        member_list = [
+            {
+                "userid": owner.userid,
+                "type": 1,
+                "join_time": epoch(created),
+                "join_scene": 1,
+                "invitor": {"userid": owner.userid},
+                "group_nickname": "",
+                "name": owner.name,
+            }
+        ]
         for person in sorted(chosen, key=lambda p: p.person_id):
             joined = max(created, person.acquired_at) + dt.timedelta(hours=rng.uniform(0, 24 * 20))
             if joined >= stop:
                 continue
             scene = rng.choices([1, 2, 3], [50, 20, 30])[0]
-            member = {"userid": person.external_userid, "type": 2, "join_time": epoch(joined),
-                      "join_scene": scene, "group_nickname": rng.choice(["", "", person.name[:1] + "姐"]),
-                      "name": person.name}
+            member = {
+                "userid": person.external_userid,
+                "type": 2,
+                "join_time": epoch(joined),
+                "join_scene": scene,
+                "group_nickname": rng.choice(["", "", person.name[:1] + "姐"]),
+                "name": person.name,
+            }
             if scene == 1:
                 member["invitor"] = {"userid": owner.userid}
             if person.unionid_visible_in_wecom:
                 member["unionid"] = person.unionid
             member_list.append(member)
-        chats.append({
-            "chat_id": "wr" + _id(rng, "", 30),
-            "name": f"{faker.city_name()}{rng.choice(['会员群', '福利群', 'VIP群', '新品体验群'])}{i + 1}",
-            "owner": owner.userid,
-            "create_time": epoch(created),
-            "notice": rng.choice(["", "每周三会员日", "群内禁止广告"]),
-            "member_list": member_list,
-            "admin_list": [],
-            "status": 0,
-        })
+        chats.append(
+            {
+                "chat_id": "wr" + _id(rng, "", 30),
+                "name": f"{faker.city_name()}{rng.choice(GROUP_KINDS)}{i + 1}",
+                "owner": owner.userid,
+                "create_time": epoch(created),
+                "notice": rng.choice(["", "每周三会员日", "群内禁止广告"]),
+                "member_list": member_list,
+                "admin_list": [],
+                "status": 0,
+            }
+        )
     return chats
 
 
-def build_behavior(rng: random.Random, contacts: list[dict], staff: list[Staff],
-                   start: dt.datetime, stop: dt.datetime) -> dict[str, list[dict]]:
+def build_behavior(
+    rng: random.Random, contacts: list[dict], staff: list[Staff], start: dt.datetime, stop: dt.datetime
+) -> dict[str, list[dict]]:
     """get_user_behavior_data per staff member per day (day boundaries in Beijing time)."""
     new_adds: dict[tuple[str, dt.date], int] = {}
     for contact in contacts:
@@ -205,22 +273,36 @@ def build_behavior(rng: random.Random, contacts: list[dict], staff: list[Staff],
                 break
             new = new_adds.get((member.userid, day), 0)
             chats = rng.randint(0, 40)
-            rows.append({
-                "stat_time": epoch(dt.datetime.combine(day, dt.time()) - dt.timedelta(hours=8)),
-                "chat_cnt": chats,
-                "message_cnt": chats * rng.randint(2, 9),
-                **({"reply_percentage": round(rng.uniform(40, 100), 1),
-                    "avg_reply_time": rng.randint(1, 90)} if chats else {}),
-                "negative_feedback_cnt": int(rng.random() < 0.05),
-                "new_apply_cnt": new + rng.randint(0, 2),
-                "new_contact_cnt": new,
-            })
+            rows.append(
+                {
+                    "stat_time": epoch(dt.datetime.combine(day, dt.time()) - dt.timedelta(hours=8)),
+                    "chat_cnt": chats,
+                    "message_cnt": chats * rng.randint(2, 9),
+                    **(
+                        {
+                            "reply_percentage": round(rng.uniform(40, 100), 1),
+                            "avg_reply_time": rng.randint(1, 90),
+                        }
+                        if chats
+                        else {}
+                    ),
+                    "negative_feedback_cnt": int(rng.random() < 0.05),
+                    "new_apply_cnt": new + rng.randint(0, 2),
+                    "new_contact_cnt": new,
+                }
+            )
         behavior[member.userid] = rows
     return behavior
 
 
-def build_state(rng: random.Random, faker: Faker, people: list[Person], staff: list[Staff],
-                start: dt.datetime, stop: dt.datetime) -> dict:
+def build_state(
+    rng: random.Random,
+    faker: Faker,
+    people: list[Person],
+    staff: list[Staff],
+    start: dt.datetime,
+    stop: dt.datetime,
+) -> dict:
     tag_groups = build_tag_groups(rng, start)
     tag_ids = [t["id"] for g in tag_groups for t in g["tag"]]
     contacts = build_contacts(rng, faker, people, staff, start, stop, tag_ids)

@@ -40,7 +40,7 @@ def _page(items: list, body: dict, max_limit: int) -> tuple[list, str]:
         offset = int(cursor.removeprefix("CUR")) if cursor else 0
     except ValueError:
         raise ApiError(40058, "invalid cursor") from None
-    chunk = items[offset:offset + limit]
+    chunk = items[offset : offset + limit]
     more = offset + limit < len(items)
     return chunk, f"CUR{offset + limit}" if more else ""
 
@@ -100,9 +100,13 @@ class WeComState:
         items = [(c, f) for u in userids for c, f in self.by_staff.get(u, [])]
         chunk, cursor = _page(items, body, 100)
         with self.lock:  # mark_tag may be changing tag lists
-            result = [{"external_contact": dict(c["external_contact"]),
-                       "follow_info": {**{k: v for k, v in f.items()}, "tag_id": list(f["tag_id"])}}
-                      for c, f in chunk]
+            result = [
+                {
+                    "external_contact": dict(c["external_contact"]),
+                    "follow_info": {**{k: v for k, v in f.items()}, "tag_id": list(f["tag_id"])},
+                }
+                for c, f in chunk
+            ]
         return {"external_contact_list": result, "next_cursor": cursor}
 
     def mark_tag(self, query: dict, body: dict) -> dict:
@@ -131,18 +135,25 @@ class WeComState:
     def groupchat_list(self, query: dict, body: dict) -> dict:
         owners = (body.get("owner_filter") or {}).get("userid_list")
         status = body.get("status_filter", 0)
-        chats = [c for c in self.data["group_chats"]
-                 if (not owners or c["owner"] in owners) and (status != 0 or c["status"] == 0)]
+        chats = [
+            c
+            for c in self.data["group_chats"]
+            if (not owners or c["owner"] in owners) and (status != 0 or c["status"] == 0)
+        ]
         chunk, cursor = _page(chats, body, 1000)
-        return {"group_chat_list": [{"chat_id": c["chat_id"], "status": c["status"]} for c in chunk],
-                "next_cursor": cursor}
+        return {
+            "group_chat_list": [{"chat_id": c["chat_id"], "status": c["status"]} for c in chunk],
+            "next_cursor": cursor,
+        }
 
     def groupchat_get(self, query: dict, body: dict) -> dict:
         chat = self.chats.get(body.get("chat_id"))
         if chat is None:
             raise ApiError(701008, "chat_id not found")
         need_name = bool(body.get("need_name"))
-        members = [m if need_name else {k: v for k, v in m.items() if k != "name"} for m in chat["member_list"]]
+        members = [
+            m if need_name else {k: v for k, v in m.items() if k != "name"} for m in chat["member_list"]
+        ]
         return {"group_chat": {**chat, "member_list": members, "member_version": str(len(members))}}
 
     # --- contact ways ---------------------------------------------------------------------
@@ -242,8 +253,14 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if fault in ("busy", "freq", "concurrency"):
                 code = {"busy": -1, "freq": 45009, "concurrency": 45033}[fault]
-                raise ApiError(code, {"busy": "system busy", "freq": "api freq out of limit",
-                                      "concurrency": "api concurrent out of limit"}[fault])
+                raise ApiError(
+                    code,
+                    {
+                        "busy": "system busy",
+                        "freq": "api freq out of limit",
+                        "concurrency": "api concurrent out of limit",
+                    }[fault],
+                )
             if path != "gettoken":
                 if fault == "expire":
                     self.server.state.expire_tokens()
@@ -267,8 +284,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def serve(state_path: Path | str | dict, host: str = "127.0.0.1", port: int = 0, faults: float = 0.0,
-          seed: int = 0) -> tuple[WeComServer, threading.Thread]:
+def serve(
+    state_path: Path | str | dict, host: str = "127.0.0.1", port: int = 0, faults: float = 0.0, seed: int = 0
+) -> tuple[WeComServer, threading.Thread]:
     """Start the simulator in a background thread; ``port=0`` takes a free port (server.server_port)."""
     data = state_path if isinstance(state_path, dict) else json.loads(Path(state_path).read_text())
     server = WeComServer((host, port), WeComState(data), faults, seed)

@@ -124,23 +124,35 @@ def write_world(world: World, out_dir: Path, appdb_url: str) -> dict[str, int]:
     tracking.write_inbox(world.events, inbox)
     appdb.write_rows(world.appdb_rows, appdb_url)
     stats = world.stats()
-    (out_dir / "world.json").write_text(json.dumps(
-        {"seed": world.seed, "days": world.days, "start": world.start.isoformat(),
-         "end": world.end.isoformat(), "stats": stats}, indent=2, sort_keys=True))
+    (out_dir / "world.json").write_text(
+        json.dumps(
+            {
+                "seed": world.seed,
+                "days": world.days,
+                "start": world.start.isoformat(),
+                "end": world.end.isoformat(),
+                "stats": stats,
+            },
+            indent=2,
+            sort_keys=True,
+        )
+    )
     return stats
 
 
 def _write_truth(world: World, folder: Path) -> None:
-    people = pa.table({
-        "person_id": [p.person_id for p in world.people],
-        "kind": [p.kind for p in world.people],
-        "gender": pa.array([p.gender for p in world.people], pa.int8()),
-        "province": [p.province for p in world.people],
-        "city": [p.city for p in world.people],
-        "channel": [p.channel for p in world.people],
-        "acquired_at": pa.array([p.acquired_at for p in world.people], pa.timestamp("us")),
-        "inviter_person_id": [p.inviter for p in world.people],
-    })
+    people = pa.table(
+        {
+            "person_id": [p.person_id for p in world.people],
+            "kind": [p.kind for p in world.people],
+            "gender": pa.array([p.gender for p in world.people], pa.int8()),
+            "province": [p.province for p in world.people],
+            "city": [p.city for p in world.people],
+            "channel": [p.channel for p in world.people],
+            "acquired_at": pa.array([p.acquired_at for p in world.people], pa.timestamp("us")),
+            "inviter_person_id": [p.inviter for p in world.people],
+        }
+    )
     pq.write_table(people, folder / "people.parquet", compression="zstd")
     pid, kind, value = zip(*world.identifiers, strict=True) if world.identifiers else ((), (), ())
     identifiers = pa.table({"person_id": list(pid), "id_type": list(kind), "id_value": list(value)})

@@ -60,9 +60,17 @@ class RateLimiter:
 
 
 class WeComClient:
-    def __init__(self, base_url: str = "https://qyapi.weixin.qq.com", corpid: str = "", secret: str = "",
-                 timeout: float = 10.0, attempts: int = 8, backoff: float = 0.5, max_backoff: float = 30.0,
-                 rates: dict[str, float] | None = None):
+    def __init__(
+        self,
+        base_url: str = "https://qyapi.weixin.qq.com",
+        corpid: str = "",
+        secret: str = "",
+        timeout: float = 10.0,
+        attempts: int = 8,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        rates: dict[str, float] | None = None,
+    ):
         self.corpid, self._secret = corpid, secret
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/cgi-bin/", timeout=timeout)
         self._token: str | None = None
@@ -113,17 +121,22 @@ class WeComClient:
         try:
             return self._retrying(self._send, method, endpoint, params, body)
         except _Transient as error:
-            raise WeComError(error.endpoint, error.errcode, f"{error.errmsg} (gave up after retries)") from None
+            raise WeComError(
+                error.endpoint, error.errcode, f"{error.errmsg} (gave up after retries)"
+            ) from None
 
     def _access_token(self) -> str:
         with self._token_lock:
             if self._token is None or time.monotonic() >= self._token_expiry:
-                data = self._send_retrying("GET", "gettoken", {"corpid": self.corpid, "corpsecret": self._secret},
-                                           None)
+                data = self._send_retrying(
+                    "GET", "gettoken", {"corpid": self.corpid, "corpsecret": self._secret}, None
+                )
                 if data.get("errcode", 0) != 0:
                     raise WeComError("gettoken", data["errcode"], data.get("errmsg", ""))
                 self._token = data["access_token"]
-                self._token_expiry = time.monotonic() + max(60, int(data.get("expires_in", 7200)) - TOKEN_MARGIN_S)
+                self._token_expiry = time.monotonic() + max(
+                    60, int(data.get("expires_in", 7200)) - TOKEN_MARGIN_S
+                )
             return self._token
 
     def _drop_token(self, token: str) -> None:
@@ -170,14 +183,15 @@ class WeComClient:
         """batch/get_by_user items ({external_contact, follow_info}), 100 staff per request."""
         staff = self.follow_users() if userids is None else userids
         for i in range(0, len(staff), 100):
-            body = {"userid_list": staff[i:i + 100], "limit": 100}
+            body = {"userid_list": staff[i : i + 100], "limit": 100}
             yield from self._pages("externalcontact/batch/get_by_user", body, "external_contact_list")
 
     def corp_tags(self) -> list[dict]:
         return self.post("externalcontact/get_corp_tag_list", {})["tag_group"]
 
-    def mark_tag(self, userid: str, external_userid: str, add_tag: list[str] = (),
-                 remove_tag: list[str] = ()) -> None:
+    def mark_tag(
+        self, userid: str, external_userid: str, add_tag: list[str] = (), remove_tag: list[str] = ()
+    ) -> None:
         body = {"userid": userid, "external_userid": external_userid}
         if add_tag:
             body["add_tag"] = list(add_tag)

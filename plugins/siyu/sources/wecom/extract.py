@@ -28,8 +28,11 @@ def _ts(epoch: int | None) -> dt.datetime | None:
 
 
 def _tag_index(groups: list[dict]) -> dict[str, dict]:
-    return {tag["id"]: {"group_name": g["group_name"], "tag_name": tag["name"], "type": 1, "tag_id": tag["id"]}
-            for g in groups for tag in g.get("tag", [])}
+    return {
+        tag["id"]: {"group_name": g["group_name"], "tag_name": tag["name"], "type": 1, "tag_id": tag["id"]}
+        for g in groups
+        for tag in g.get("tag", [])
+    }
 
 
 def contact_rows(items, tags: dict[str, dict], pii_key: bytes) -> tuple[list[dict], list[dict]]:
@@ -52,9 +55,13 @@ def contact_rows(items, tags: dict[str, dict], pii_key: bytes) -> tuple[list[dic
             "description": info.get("description") or None,
             "createtime": _ts(info.get("createtime")),
             # A tag deleted from the library since it was applied has no name left: keep its id.
-            "tags": [tags.get(t, {"group_name": None, "tag_name": None, "type": 1, "tag_id": t})
-                     for t in info.get("tag_id", [])],
-            "remark_mobile_hashes": sorted({h for m in info.get("remark_mobiles", []) if (h := phone_hash(m, pii_key))}),
+            "tags": [
+                tags.get(t, {"group_name": None, "tag_name": None, "type": 1, "tag_id": t})
+                for t in info.get("tag_id", [])
+            ],
+            "remark_mobile_hashes": sorted(
+                {h for m in info.get("remark_mobiles", []) if (h := phone_hash(m, pii_key))}
+            ),
             "add_way": info.get("add_way"),
             "state": info.get("state") or None,
             "oper_userid": info.get("oper_userid") or None,
@@ -65,54 +72,68 @@ def contact_rows(items, tags: dict[str, dict], pii_key: bytes) -> tuple[list[dic
 def group_rows(chats: list[dict]) -> tuple[list[dict], list[dict]]:
     groups, members = [], []
     for chat in sorted(chats, key=lambda c: c["chat_id"]):
-        groups.append({
-            "chat_id": chat["chat_id"],
-            "name": chat.get("name") or None,
-            "owner": chat.get("owner"),
-            "create_time": _ts(chat.get("create_time")),
-            "notice": chat.get("notice") or None,
-            "status": chat.get("status", 0),
-            "admin_userids": sorted(a["userid"] for a in chat.get("admin_list", [])),
-            "member_count": len(chat.get("member_list", [])),
-        })
-        for m in sorted(chat.get("member_list", []), key=lambda m: m["userid"]):
-            members.append({
+        groups.append(
+            {
                 "chat_id": chat["chat_id"],
-                "userid": m["userid"],
-                "type": m.get("type"),
-                "unionid": m.get("unionid") or None,
-                "join_time": _ts(m.get("join_time")),
-                "join_scene": m.get("join_scene"),
-                "invitor_userid": (m.get("invitor") or {}).get("userid"),
-                "group_nickname": m.get("group_nickname") or None,
-                "name": m.get("name") or None,
-            })
+                "name": chat.get("name") or None,
+                "owner": chat.get("owner"),
+                "create_time": _ts(chat.get("create_time")),
+                "notice": chat.get("notice") or None,
+                "status": chat.get("status", 0),
+                "admin_userids": sorted(a["userid"] for a in chat.get("admin_list", [])),
+                "member_count": len(chat.get("member_list", [])),
+            }
+        )
+        for m in sorted(chat.get("member_list", []), key=lambda m: m["userid"]):
+            members.append(
+                {
+                    "chat_id": chat["chat_id"],
+                    "userid": m["userid"],
+                    "type": m.get("type"),
+                    "unionid": m.get("unionid") or None,
+                    "join_time": _ts(m.get("join_time")),
+                    "join_scene": m.get("join_scene"),
+                    "invitor_userid": (m.get("invitor") or {}).get("userid"),
+                    "group_nickname": m.get("group_nickname") or None,
+                    "name": m.get("name") or None,
+                }
+            )
     return groups, members
 
 
 def corp_tag_rows(groups: list[dict]) -> list[dict]:
-    rows = [{
-        "group_id": g["group_id"],
-        "group_name": g["group_name"],
-        "tag_id": t["id"],
-        "tag_name": t["name"],
-        "create_time": _ts(t.get("create_time")),
-        "order": t.get("order"),
-        "deleted": bool(t.get("deleted", False)),
-    } for g in groups for t in g.get("tag", [])]
+    rows = [
+        {
+            "group_id": g["group_id"],
+            "group_name": g["group_name"],
+            "tag_id": t["id"],
+            "tag_name": t["name"],
+            "create_time": _ts(t.get("create_time")),
+            "order": t.get("order"),
+            "deleted": bool(t.get("deleted", False)),
+        }
+        for g in groups
+        for t in g.get("tag", [])
+    ]
     return sorted(rows, key=lambda r: r["tag_id"])
 
 
 def contact_way_rows(ways: list[dict]) -> list[dict]:
-    return sorted(({
-        "config_id": w["config_id"],
-        "type": w.get("type"),
-        "scene": w.get("scene"),
-        "state": w.get("state") or None,
-        "remark": w.get("remark") or None,
-        "users": sorted(w.get("user", [])),
-        "skip_verify": w.get("skip_verify"),
-    } for w in ways), key=lambda r: r["config_id"])
+    return sorted(
+        (
+            {
+                "config_id": w["config_id"],
+                "type": w.get("type"),
+                "scene": w.get("scene"),
+                "state": w.get("state") or None,
+                "remark": w.get("remark") or None,
+                "users": sorted(w.get("user", [])),
+                "skip_verify": w.get("skip_verify"),
+            }
+            for w in ways
+        ),
+        key=lambda r: r["config_id"],
+    )
 
 
 def behavior_rows(client: WeComClient, userids: list[str], logical_date: str) -> list[dict]:
@@ -122,12 +143,24 @@ def behavior_rows(client: WeComClient, userids: list[str], logical_date: str) ->
     rows = []
     for userid in sorted(userids):
         for day in client.user_behavior(userid, int(start.timestamp()), int(end.timestamp())):
-            rows.append({
-                "userid": userid,
-                "stat_date": dt.datetime.fromtimestamp(day["stat_time"], BEIJING).date(),
-                **{k: day.get(k) for k in ("chat_cnt", "message_cnt", "reply_percentage", "avg_reply_time",
-                                           "negative_feedback_cnt", "new_apply_cnt", "new_contact_cnt")},
-            })
+            rows.append(
+                {
+                    "userid": userid,
+                    "stat_date": dt.datetime.fromtimestamp(day["stat_time"], BEIJING).date(),
+                    **{
+                        k: day.get(k)
+                        for k in (
+                            "chat_cnt",
+                            "message_cnt",
+                            "reply_percentage",
+                            "avg_reply_time",
+                            "negative_feedback_cnt",
+                            "new_apply_cnt",
+                            "new_contact_cnt",
+                        )
+                    },
+                }
+            )
     return rows
 
 
@@ -153,8 +186,9 @@ def write_snapshot(lake: Lake, logical_date: str, snapshot: dict[str, list[dict]
     for entity, rows in snapshot.items():
         schema = raw_schema("wecom", entity)
         table = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
-        manifests[entity] = lake.write(Partition("wecom", entity, logical_date), table,
-                                       {"kind": "full_snapshot"})
+        manifests[entity] = lake.write(
+            Partition("wecom", entity, logical_date), table, {"kind": "full_snapshot"}
+        )
         log.info("wecom.%s %s: %d rows", entity, logical_date, len(rows))
     return manifests
 

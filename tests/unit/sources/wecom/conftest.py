@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+from siyu.sources.wecom.client import WeComClient
+
+
+@pytest.fixture
+def wecom_server(small_world):
+    """A fresh simulator (its own copy of the state: mark_tag changes it) with no faults."""
+    server, _ = serve(json.loads(small_world.wecom_state.read_text()), port=0)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def make_client(server, secret: str = DEMO_SECRET, **kwargs) -> WeComClient:
+    kwargs.setdefault("backoff", 0.001)
+    kwargs.setdefault("max_backoff", 0.01)
+    return WeComClient(f"http://127.0.0.1:{server.server_port}", DEMO_CORPID, secret, **kwargs)
