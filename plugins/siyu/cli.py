@@ -61,11 +61,12 @@ def demo(
     people: People = 5000,
     days: Days = 60,
     seed: Seed = 7,
+    faults: Annotated[float, typer.Option(help="share of WeCom simulator requests that fail")] = 0.0,
 ) -> None:
     """Simulate, then run the real ingest and warehouse DAGs for the last day, and summarise."""
     from siyu.demo import run_demo
 
-    run_demo(people=people, days=days, seed=seed, end=END)
+    run_demo(people=people, days=days, seed=seed, end=END, faults=faults)
 
 
 @app.command()

@@ -26,14 +26,14 @@ WAREHOUSE_DAG = "siyu_warehouse"
 
 
 @contextlib.contextmanager
-def wecom_connection(needed: bool = True) -> Iterator[dict[str, str]]:
+def wecom_connection(needed: bool = True, faults: float = 0.0) -> Iterator[dict[str, str]]:
     """Env for the DAG subprocesses: the configured WeCom connection, else a simulator we serve."""
     if not needed or os.environ.get("AIRFLOW_CONN_SIYU_WECOM"):
         yield {}
         return
     from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
 
-    server, _ = serve(settings().sim_dir / "wecom_state.json", port=0)
+    server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults)
     try:
         uri = f"http://{DEMO_CORPID}:{DEMO_SECRET}@127.0.0.1:{server.server_port}"
         yield {"AIRFLOW_CONN_SIYU_WECOM": uri}
@@ -41,9 +41,9 @@ def wecom_connection(needed: bool = True) -> Iterator[dict[str, str]]:
         server.shutdown()
 
 
-def run_dags(dag_ids: tuple[str, ...], date: str) -> dict[str, float]:
+def run_dags(dag_ids: tuple[str, ...], date: str, faults: float = 0.0) -> dict[str, float]:
     timings = {}
-    with wecom_connection(needed="siyu_ingest_wecom" in dag_ids) as extra:
+    with wecom_connection(needed="siyu_ingest_wecom" in dag_ids, faults=faults) as extra:
         env = airflow_env(extra)
         ensure_metadata_db(env)
         for dag_id in dag_ids:
@@ -55,7 +55,7 @@ def run_dags(dag_ids: tuple[str, ...], date: str) -> dict[str, float]:
     return timings
 
 
-def run_demo(people: int, days: int, seed: int, end: dt.date) -> None:
+def run_demo(people: int, days: int, seed: int, end: dt.date, faults: float = 0.0) -> None:
     from siyu.report import print_summary
     from siyu.simulator.world import build_world, write_world
 
@@ -68,7 +68,7 @@ def run_demo(people: int, days: int, seed: int, end: dt.date) -> None:
         write_world(build_world(people=people, days=days, seed=seed, end=end), s.sim_dir, s.appdb_url)
     console.print(f"[green]✓[/] world of {people} people, {days} days, seed {seed} → {s.sim_dir}")
     date = end.isoformat()
-    run_dags((*INGEST_DAGS, WAREHOUSE_DAG), date)
+    run_dags((*INGEST_DAGS, WAREHOUSE_DAG), date, faults)
     print_summary(date)
     console.print(f"demo finished in {time.perf_counter() - started:.0f}s")
 
