@@ -31,14 +31,10 @@ def test_ingest_tasks_produce_raw_assets(dagbag):
         for task in dagbag.get_dag(dag_id).tasks
         for outlet in task.outlets
     }
-    assert uris == {
-        "siyu://lake/raw/wecom/external_contacts",
-        "siyu://lake/raw/wecom/follow_users",
-        "siyu://lake/raw/appdb/mp_users",
-        "siyu://lake/raw/appdb/orders",
-        "siyu://lake/raw/tracking/events",
-        "siyu://lake/raw/tracking/events_quarantine",
-    }
+    # Every raw entity of the lake contract is some ingest task's outlet, and nothing else is.
+    from siyu.contracts import RAW
+
+    assert uris == {f"siyu://lake/raw/{source}/{entity}" for source, entity in RAW}
 
 
 def test_warehouse_order_and_single_writer(dagbag):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import create_engine, insert
+from sqlalchemy.engine import Engine
 
 from siyu.simulator.people import TEST_PHONE, Person
 from siyu.sources.appdb import tables
@@ -168,13 +170,11 @@ def build_rows(
     return rows
 
 
-def write_rows(rows: dict[str, list[dict]], appdb_url: str, chunk: int = 5000) -> None:
+def write_rows(rows: dict[str, list[dict]], appdb: str | Engine, chunk: int = 5000) -> None:
     """(Re)create the app DB tables and fill them: the world replaces whatever was there."""
-    if appdb_url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(appdb_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(appdb_url)
+    if isinstance(appdb, str) and appdb.startswith("sqlite:///"):
+        Path(appdb.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(appdb) if isinstance(appdb, str) else appdb
     try:
         tables.metadata.drop_all(engine)
         tables.metadata.create_all(engine)
@@ -184,4 +184,5 @@ def write_rows(rows: dict[str, list[dict]], appdb_url: str, chunk: int = 5000) -
                 for i in range(0, len(data), chunk):
                     conn.execute(insert(table), data[i : i + chunk])
     finally:
-        engine.dispose()
+        if isinstance(appdb, str):
+            engine.dispose()
