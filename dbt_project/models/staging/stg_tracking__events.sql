@@ -1,0 +1,23 @@
+-- Mini-program events that arrived up to run_date. Extraction already de-duplicates on event_id
+-- across partitions; the qualify guards against a partition re-landed by hand.
+-- props is a JSON object whose keys depend on the event: the ones marts use are lifted out here.
+select
+    event_id,
+    openid as mp_openid,
+    unionid,
+    event as event_name,
+    ts as event_at,
+    cast(ts as date) as event_date,  -- China day (session TimeZone Asia/Shanghai)
+    page,
+    item_id,
+    scene,
+    props,
+    json_extract_string(props, '$.share_id') as share_id,
+    json_extract_string(props, '$.share_target') as share_target,
+    json_extract_string(props, '$.sharer_openid') as sharer_openid,
+    json_extract_string(props, '$.keyword') as search_keyword,
+    cast(dt as date) as arrival_date
+from {{ source('tracking', 'events') }}
+where cast(dt as date) <= {{ run_date() }}
+  and event_id is not null and openid is not null
+qualify row_number() over (partition by event_id order by dt) = 1
