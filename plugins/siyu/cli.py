@@ -88,5 +88,18 @@ def report(date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")]
     print_summary(date)
 
 
+@app.command("bench-appdb")
+def bench_appdb(
+    rows: Annotated[int, typer.Option(help="orders to generate and extract")] = 1_000_000,
+    appdb_url: Annotated[str | None, typer.Option(help="a server to bench on (default: temp SQLite)")] = None,
+) -> None:
+    """Benchmark app DB extraction: wall time and peak memory (streaming keeps memory flat)."""
+    import json
+
+    from siyu.bench_appdb import bench_appdb as run
+
+    typer.echo(json.dumps(run(rows, appdb_url)))
+
+
 if __name__ == "__main__":
     app()
