@@ -101,5 +101,15 @@ def bench_appdb(
     typer.echo(json.dumps(run(rows, appdb_url)))
 
 
+@app.command("score-identity")
+def score_identity() -> None:
+    """Score the warehouse's customers against the simulator's ground truth; print one JSON object."""
+    import json
+
+    from siyu.identity.evaluate import score_identity as run
+
+    typer.echo(json.dumps(run(), indent=2))
+
+
 if __name__ == "__main__":
     app()

@@ -2,6 +2,8 @@
 -- seen. A row whose right side is null only asserts that an identifier exists (a contact without a
 -- unionid, an order's openid): it makes a node but links nothing.
 -- `merges` says whether the rule links identifiers into one customer (var identity_merge_rules).
+-- A rule that does not merge (order_receiver_phone by default) is still evidence: the junk guard
+-- counts it when it measures how many people an identifier touches.
 with contact_added as (
     -- When staff first added the contact: earlier and truer than the first snapshot we hold.
     select external_userid, min(added_at) as first_added_at
@@ -50,9 +52,77 @@ order_buyer as (
     group by mp_openid
 ),
 
+group_member as (
+    -- An external WeChat member of a customer group: WeCom reports their unionid when the corp is bound.
+    select
+        'group_member_unionid' as rule,
+        'wecom.group_members' as source,
+        'external_userid' as left_type,
+        external_userid as left_identifier,
+        'unionid' as right_type,
+        unionid as right_identifier,
+        least(joined_at, cast(first_snapshot_date as timestamptz)) as first_seen_at,
+        cast(snapshot_date as timestamptz) as last_seen_at
+    from {{ ref('stg_wecom__group_members') }}
+    where member_type = 'external' and unionid is not null
+),
+
+mp_phone as (
+    -- The phone a user authorised in the mini-program (WeChat's getPhoneNumber): their own.
+    select
+        'mp_user_phone' as rule,
+        'appdb.mp_users' as source,
+        'mp_openid' as left_type,
+        mp_openid as left_identifier,
+        'phone_hash' as right_type,
+        phone_hash as right_identifier,
+        updated_at as first_seen_at,
+        updated_at as last_seen_at
+    from {{ ref('stg_appdb__mp_users') }}
+    where phone_hash is not null
+),
+
+staff_remark_phone as (
+    -- A phone a staff member noted on the contact (remark_mobiles).
+    select
+        'staff_remark_phone' as rule,
+        'wecom.follow_users' as source,
+        'external_userid' as left_type,
+        f.external_userid as left_identifier,
+        'phone_hash' as right_type,
+        m.phone_hash as right_identifier,
+        min(f.added_at) as first_seen_at,
+        max(cast(f.snapshot_date as timestamptz)) as last_seen_at
+    from {{ ref('stg_wecom__follow_users') }} f,
+        unnest(f.remark_mobile_hashes) as m(phone_hash)
+    where m.phone_hash is not null
+    group by all
+),
+
+order_receiver_phone as (
+    -- The receiver phone of an order: often a family member's or a store clerk's. Evidence, and by
+    -- default not a merge.
+    select
+        'order_receiver_phone' as rule,
+        'appdb.orders' as source,
+        'mp_openid' as left_type,
+        mp_openid as left_identifier,
+        'phone_hash' as right_type,
+        receiver_phone_hash as right_identifier,
+        min(created_at) as first_seen_at,
+        max(updated_at) as last_seen_at
+    from {{ ref('stg_appdb__orders') }}
+    where receiver_phone_hash is not null
+    group by all
+),
+
 all_edges as (
     select * from wecom_contact
+    union all select * from group_member
     union all select * from mp_user
+    union all select * from mp_phone
+    union all select * from staff_remark_phone
+    union all select * from order_receiver_phone
     union all select * from order_buyer
 )
 

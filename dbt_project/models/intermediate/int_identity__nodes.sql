@@ -1,15 +1,16 @@
--- One row per identifier (type, value) in the graph, first/last seen over all its edges.
--- node_rank orders identifiers by (first_seen_at, type order, value): the component's minimum rank
--- is its anchor, so the label propagation in int_identity__components finds the anchor directly.
--- node_rank is recomputed each build and never leaves the warehouse: customer_id comes from the
--- anchor's type and value, which do not shift when new identifiers arrive.
+-- One row per identifier in the graph, first/last seen over all its edges, minus the quarantine.
+-- An identifier is a node when some rule names it as its subject (left side) or a merging rule links
+-- to it: a phone seen only as an order's receiver is evidence for the junk guard, not a customer.
+-- node_rank orders identifiers by (first_seen_at, type order, value): a component's minimum rank is
+-- its anchor, the earliest-seen identifier, from which customer_id is derived. Ties on first_seen_at
+-- fall to var identifier_type_order, then to the value itself, so the anchor never depends on row order.
 with sides as (
     select left_type as identifier_type, left_identifier as identifier, source, first_seen_at, last_seen_at
     from {{ ref('int_identity__edges') }}
     union all
     select right_type, right_identifier, source, first_seen_at, last_seen_at
     from {{ ref('int_identity__edges') }}
-    where right_identifier is not null
+    where right_identifier is not null and merges
 ),
 
 nodes as (
@@ -20,11 +21,16 @@ nodes as (
         max(last_seen_at) as last_seen_at,
         list_sort(list(distinct source)) as sources
     from sides
+    where not exists (
+        select 1 from {{ ref('int_identity__quarantine') }} q
+        where q.identifier_type = sides.identifier_type and q.identifier = sides.identifier
+    )
     group by identifier_type, identifier
 )
 
 select
     *,
+    {{ customer_id('identifier_type', 'identifier') }} as own_customer_id,
     row_number() over (
         order by first_seen_at nulls last, {{ identifier_type_rank('identifier_type') }}, identifier
     ) as node_rank
