@@ -60,7 +60,8 @@ def _clusters_by_edges(con: duckdb.DuckDBPyConnection, edge_filter: str) -> pa.T
         where {edge_filter}
     """).fetchnumpy()
     count = len(nodes["i"])
-    graph = coo_matrix((np.ones(len(links["src"]), np.int8), (links["src"], links["dst"])), shape=(count, count))
+    ones = np.ones(len(links["src"]), np.int8)
+    graph = coo_matrix((ones, (links["src"], links["dst"])), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
     return pa.table({"id_type": nodes["identifier_type"], "id_value": nodes["identifier"],
                      "cluster": labels[nodes["i"]]})

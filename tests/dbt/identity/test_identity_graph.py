@@ -1,0 +1,174 @@
+"""Identity resolution on hand-made graphs with known answers, built into a warehouse on two days.
+
+- chain: 1,000 identifiers in one line (o0–u0–e0–p0–o1–u1–…): one customer, anchored on u0.
+- hub: one phone authorised by 5 mini-program users → cut (shared_by_too_many), 5 customers, splits logged.
+- test number: 13800138000 on 2 users → cut (test_number).
+- family: b's phone on a's orders (order_receiver_phone) → a and b stay apart.
+- tie: a unionid and an openid first seen at the same instant → the unionid anchors (type order).
+- merge: day 1 mini-program user m1 and a WeCom contact m2 (no unionid, staff noted phone pm) are
+  two customers; on day 2 m1 authorises pm → one customer, m1's (older) id survives, merge logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import duckdb
+import pytest
+
+from siyu.contracts import RAW
+from siyu.lake import Lake, Partition
+from siyu.privacy import phone_hash
+from tests.dbt.conftest import contact, follow, mp_user, order, table, ts
+
+DAY1, DAY2 = "2026-01-01", "2026-01-02"
+KEY = b"identity-test-key"
+BLOCKS = 250  # 4 identifiers each: 1,000 in the chain
+
+
+def ph(n: int) -> str:
+    return f"139{n:08d}"
+
+
+def cid(kind: str, value: str) -> str:
+    return "c_" + hashlib.md5(f"{kind}:{value}".encode()).hexdigest()[:16]
+
+
+def user(openid, unionid, created, phone=None, updated=None):
+    row = mp_user(openid, unionid, created)
+    row["phone_hash"] = phone_hash(phone, KEY) if phone else None
+    if updated:
+        row["updated_at"] = ts(updated)
+    return row
+
+
+def day1() -> dict:
+    users, contacts, follows = [], [], []
+    base = dt.datetime(2025, 6, 1, 0, 0)
+    for i in range(BLOCKS):
+        at = (base + dt.timedelta(minutes=i)).isoformat()
+        users.append(user(f"o_chain{i}", f"u_chain{i}", at, phone=ph(i - 1) if i else None))
+        contacts.append(contact(f"e_chain{i}", f"u_chain{i}"))
+        f = follow(f"e_chain{i}", at)
+        f["remark_mobile_hashes"] = [phone_hash(ph(i), KEY)]
+        follows.append(f)
+    users += [user(f"o_hub{i}", None, "2025-07-01T00:00:00", phone="13711112222") for i in range(5)]
+    users += [user(f"o_test{i}", None, "2025-07-02T00:00:00", phone="13800138000") for i in range(2)]
+    users += [
+        user("o_a", None, "2025-07-03T00:00:00", phone="13722223333"),
+        user("o_b", None, "2025-07-03T00:00:00", phone="13733334444"),
+        user("o_tie", "u_tie", "2025-07-04T00:00:00"),
+        user("o_m1", "u_m1", "2025-07-05T00:00:00"),
+    ]
+    receiver = order("ord_fam", "o_a", "paid", "10.00", "2025-07-06T00:00:00", "2025-07-06T00:00:00")
+    receiver["receiver_phone_hash"] = phone_hash("13733334444", KEY)
+    contacts.append(contact("e_m2", None))
+    f = follow("e_m2", "2025-07-06T00:00:00")
+    f["remark_mobile_hashes"] = [phone_hash("13744445555", KEY)]
+    follows.append(f)
+    return {
+        ("appdb", "mp_users"): users,
+        ("wecom", "external_contacts"): contacts,
+        ("wecom", "follow_users"): follows,
+        ("appdb", "orders"): [receiver],
+    }
+
+
+def day2(first: dict) -> dict:
+    later = user("o_m1", "u_m1", "2025-07-05T00:00:00", phone="13744445555", updated="2026-01-02T03:00:00")
+    return {
+        ("appdb", "mp_users"): [later],
+        ("wecom", "external_contacts"): first[("wecom", "external_contacts")],
+        ("wecom", "follow_users"): first[("wecom", "follow_users")],
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from siyu.warehouse import dbt_build
+
+    home = tmp_path_factory.mktemp("identity_home")
+    first = day1()
+    days = {DAY1: first, DAY2: day2(first)}
+    results = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "SIYU_HOME": home,
+            "SIYU_LAKE": home / "lake",
+            "SIYU_WAREHOUSE": home / "wh" / "siyu.duckdb",
+            "SIYU_PII_KEY": KEY.decode(),
+        }.items():
+            mp.setenv(name, str(value))
+        lake = Lake(str(home / "lake"))
+        for day, rows in days.items():
+            for source, entity in RAW:
+                lake.write(
+                    Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
+                )
+        for day in days:
+            dbt_build(day)
+            with duckdb.connect(str(home / "wh" / "siyu.duckdb"), read_only=True) as con:
+                results[day] = {
+                    "ids": dict(
+                        con.execute(
+                            "select identifier_type || ':' || identifier, customer_id "
+                            "from main_marts.customer_identifiers"
+                        ).fetchall()
+                    ),
+                    "quarantine": con.execute(
+                        "select reason, degree from main_marts.identity_quarantine order by reason"
+                    ).fetchall(),
+                    "log": con.execute(
+                        "select event, absorbed_id, surviving_id, rule from "
+                        "main_marts.identity_merges order by all"
+                    ).fetchall(),
+                }
+    return results
+
+
+def test_a_thousand_node_chain_is_one_customer(built):
+    ids = built[DAY1]["ids"]
+    phones = {f"phone_hash:{phone_hash(ph(i), KEY)}" for i in range(BLOCKS)}
+    members = [k for k in ids if "chain" in k or k in phones]
+    assert len(members) == 4 * BLOCKS  # an openid, a unionid, a contact and a phone per block
+    # o0, u0, e0 and p0 are all first seen at the same instant: the unionid wins the tie.
+    assert {ids[k] for k in members} == {cid("unionid", "u_chain0")}
+
+
+def test_hub_and_test_numbers_are_cut_and_splits_logged(built):
+    result = built[DAY1]
+    assert result["quarantine"] == [("shared_by_too_many", 5), ("test_number", 2)]
+    hubs = {result["ids"][f"mp_openid:o_hub{i}"] for i in range(5)}
+    assert len(hubs) == 5
+    splits = [row for row in result["log"] if row[0] == "split"]
+    assert len(splits) == 4 + 1  # 4 hub customers kept apart from the first, 1 test account
+    assert {r[3] for r in splits} == {"junk_guard:shared_by_too_many", "junk_guard:test_number"}
+    assert not any(
+        k.startswith("phone_hash:") and k.endswith(phone_hash("13711112222", KEY)) for k in result["ids"]
+    )
+
+
+def test_receiver_phone_does_not_merge_a_family(built):
+    ids = built[DAY1]["ids"]
+    assert ids["mp_openid:o_a"] != ids["mp_openid:o_b"]
+
+
+def test_tie_break_prefers_the_unionid(built):
+    ids = built[DAY1]["ids"]
+    assert ids["mp_openid:o_tie"] == ids["unionid:u_tie"] == cid("unionid", "u_tie")
+
+
+def test_new_evidence_merges_and_the_older_id_survives(built):
+    d1, d2 = built[DAY1], built[DAY2]
+    m1, m2 = d1["ids"]["mp_openid:o_m1"], d1["ids"]["external_userid:e_m2"]
+    assert m1 != m2
+    assert d2["ids"]["external_userid:e_m2"] == d2["ids"]["mp_openid:o_m1"] == m1
+    assert ("merge", m2, m1, "mp_user_phone") in d2["log"]
+    assert not any(r[0] == "merge" for r in d1["log"])
+
+
+def test_ids_are_stable_from_one_day_to_the_next(built):
+    d1, d2 = built[DAY1]["ids"], built[DAY2]["ids"]
+    kept = sum(d2.get(k) == v for k, v in d1.items())
+    assert kept == len(d1) - 2  # only e_m2 and its noted phone moved: that customer was absorbed
