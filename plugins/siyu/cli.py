@@ -111,5 +111,15 @@ def score_identity() -> None:
     typer.echo(json.dumps(run(), indent=2))
 
 
+@app.command("bench-identity")
+def bench_identity(people: Annotated[int, typer.Option(help="people in the synthetic graph")] = 1_000_000) -> None:
+    """Benchmark the identity models (wall time per model, peak memory) against networkx."""
+    import json
+
+    from siyu.identity.bench import bench_identity as run
+
+    typer.echo(json.dumps(run(people), indent=2))
+
+
 if __name__ == "__main__":
     app()

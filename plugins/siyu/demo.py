@@ -70,7 +70,20 @@ def run_demo(people: int, days: int, seed: int, end: dt.date, faults: float = 0.
     date = end.isoformat()
     run_dags((*INGEST_DAGS, WAREHOUSE_DAG), date, faults)
     print_summary(date)
+    print_identity_score()
     console.print(f"demo finished in {time.perf_counter() - started:.0f}s")
+
+
+def print_identity_score() -> None:
+    """The warehouse's customers scored against the simulator's ground truth (siyu score-identity)."""
+    import json
+
+    from siyu.identity.evaluate import score_identity
+
+    result = score_identity()
+    baseline = result.pop("unionid_only_baseline")
+    console.print("identity vs ground truth: " + json.dumps(result))
+    console.print("unionid-only baseline:    " + json.dumps(baseline))
 
 
 def run_one_dag(dag_id: str, date: str) -> None:

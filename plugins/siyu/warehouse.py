@@ -96,6 +96,20 @@ def dbt_build(run_date: str, select: str | None = None) -> None:
     raise DbtBuildError(run_date, failed, result.exception)
 
 
+def dbt_run_timed(run_date: str, select: str) -> dict[str, float]:
+    """``dbt run`` (models only) of a selection; returns seconds per model. For benchmarks."""
+    from dbt.cli.main import dbtRunner
+
+    with _environ(dbt_env()):
+        try:
+            result = dbtRunner().invoke(dbt_args("run", run_date, select) + ["--quiet"])
+        finally:
+            release_duckdb()
+    if not result.success:
+        raise DbtBuildError(run_date, [str(result.exception)], result.exception)
+    return {r.node.name: r.execution_time for r in result.result.results}
+
+
 def release_duckdb() -> None:
     """Close the DuckDB instance dbt-duckdb keeps open in this process after a run.
 
