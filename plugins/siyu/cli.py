@@ -112,7 +112,9 @@ def score_identity() -> None:
 
 
 @app.command("bench-identity")
-def bench_identity(people: Annotated[int, typer.Option(help="people in the synthetic graph")] = 1_000_000) -> None:
+def bench_identity(
+    people: Annotated[int, typer.Option(help="people in the synthetic graph")] = 1_000_000,
+) -> None:
     """Benchmark the identity models (wall time per model, peak memory) against networkx."""
     import json
 

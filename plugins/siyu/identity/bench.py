@@ -40,36 +40,59 @@ def synthetic_lake(root: Path, people: int, seed: int = 1) -> dict[str, int]:
     on_wecom = rng.random(people) < 0.72
     tables: dict[tuple[str, str], pa.Table] = {}
     mp = person[on_mp]
-    tables["appdb", "mp_users"] = pa.table({
-        "openid": _ids("o", mp),
-        "unionid": pa.array(np.where(rng.random(len(mp)) < 0.88, np.char.add("u", mp.astype(str)), None)),
-        "phone_hash": pa.array(np.where(rng.random(len(mp)) < 0.8, phone[mp], None)),
-        "created_at": seen.take(mp), "updated_at": seen.take(mp),
-    })
+    tables["appdb", "mp_users"] = pa.table(
+        {
+            "openid": _ids("o", mp),
+            "unionid": pa.array(np.where(rng.random(len(mp)) < 0.88, np.char.add("u", mp.astype(str)), None)),
+            "phone_hash": pa.array(np.where(rng.random(len(mp)) < 0.8, phone[mp], None)),
+            "created_at": seen.take(mp),
+            "updated_at": seen.take(mp),
+        }
+    )
     wc = person[on_wecom]
-    tables["wecom", "external_contacts"] = pa.table({
-        "external_userid": _ids("e", wc), "type": pa.array(np.ones(len(wc), np.int8)),
-        "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, np.char.add("u", wc.astype(str)), None)),
-    })
+    tables["wecom", "external_contacts"] = pa.table(
+        {
+            "external_userid": _ids("e", wc),
+            "type": pa.array(np.ones(len(wc), np.int8)),
+            "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, np.char.add("u", wc.astype(str)), None)),
+        }
+    )
     noted = rng.random(len(wc)) < 0.18
-    tables["wecom", "follow_users"] = pa.table({
-        "external_userid": _ids("e", wc), "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
-        "createtime": seen.take(wc),
-        "remark_mobile_hashes": pa.array([[p] if n else [] for p, n in zip(phone[wc], noted, strict=True)]),
-    })
+    tables["wecom", "follow_users"] = pa.table(
+        {
+            "external_userid": _ids("e", wc),
+            "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
+            "createtime": seen.take(wc),
+            "remark_mobile_hashes": pa.array(
+                [[p] if n else [] for p, n in zip(phone[wc], noted, strict=True)]
+            ),
+        }
+    )
     buyers = mp[rng.random(len(mp)) < 0.5]
-    tables["appdb", "orders"] = pa.table({
-        "order_id": _ids("ord", buyers), "openid": _ids("o", buyers), "status": pa.array(["paid"] * len(buyers)),
-        "receiver_phone_hash": pa.array(phone[buyers]), "created_at": seen.take(buyers),
-        "updated_at": seen.take(buyers), "paid_at": seen.take(buyers),
-    })
+    tables["appdb", "orders"] = pa.table(
+        {
+            "order_id": _ids("ord", buyers),
+            "openid": _ids("o", buyers),
+            "status": pa.array(["paid"] * len(buyers)),
+            "receiver_phone_hash": pa.array(phone[buyers]),
+            "created_at": seen.take(buyers),
+            "updated_at": seen.take(buyers),
+            "paid_at": seen.take(buyers),
+        }
+    )
     lake = Lake(str(root))
     counts = {}
     for source, entity in RAW:
         schema = raw_schema(source, entity)
         given = tables.get((source, entity))
-        columns = {f.name: (given[f.name].cast(f.type) if given is not None and f.name in given.column_names
-                            else pa.nulls(given.num_rows if given is not None else 0, f.type)) for f in schema}
+        columns = {
+            f.name: (
+                given[f.name].cast(f.type)
+                if given is not None and f.name in given.column_names
+                else pa.nulls(given.num_rows if given is not None else 0, f.type)
+            )
+            for f in schema
+        }
         lake.write(Partition(source, entity, DAY), pa.table(columns, schema=schema))
         counts[f"{source}.{entity}"] = given.num_rows if given is not None else 0
     return counts
@@ -95,13 +118,20 @@ def bench_identity(people: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        os.environ.update({"SIYU_HOME": str(home), "SIYU_LAKE": str(home / "lake"),
-                           "SIYU_WAREHOUSE": str(home / "wh" / "siyu.duckdb")})
+        os.environ.update(
+            {
+                "SIYU_HOME": str(home),
+                "SIYU_LAKE": str(home / "lake"),
+                "SIYU_WAREHOUSE": str(home / "wh" / "siyu.duckdb"),
+            }
+        )
         started = time.perf_counter()
         landed = synthetic_lake(home / "lake", people)
         lake_seconds = time.perf_counter() - started
         timings = dbt_run_timed(DAY, IDENTITY_MODELS)
-        identity = {k: round(v, 2) for k, v in timings.items() if "identity" in k or k == "customer_identifiers"}
+        identity = {
+            k: round(v, 2) for k, v in timings.items() if "identity" in k or k == "customer_identifiers"
+        }
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         baseline = networkx_baseline(home / "wh" / "siyu.duckdb")
         return {
