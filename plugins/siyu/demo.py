@@ -82,8 +82,10 @@ def print_identity_score() -> None:
 
     result = score_identity()
     baseline = result.pop("unionid_only_baseline")
-    console.print("identity vs ground truth: " + json.dumps(result))
-    console.print("unionid-only baseline:    " + json.dumps(baseline))
+    # One line each, never wrapped: scripts and the e2e test parse them.
+    plain = {"soft_wrap": True, "markup": False, "highlight": False}
+    console.print("identity vs ground truth: " + json.dumps(result), **plain)
+    console.print("unionid-only baseline:    " + json.dumps(baseline), **plain)
 
 
 def run_one_dag(dag_id: str, date: str) -> None:

@@ -79,3 +79,13 @@ def test_no_raw_phone_numbers_in_lake(demo_home):
     home, _ = demo_home
     for path in (home / "lake").rglob("*.parquet"):
         assert not re.search(rb"(?<!\d)1[3-9]\d{9}(?!\d)", path.read_bytes()), path
+
+
+def test_identity_beats_the_unionid_baseline_without_wrong_merges(demo_home):
+    _, stdout = demo_home
+    scored = json.loads(re.search(r"identity vs ground truth: (\{.*\})", stdout).group(1))
+    baseline = json.loads(re.search(r"unionid-only baseline: +(\{.*\})", stdout).group(1))
+    assert scored["precision"] >= 0.995 and scored["over_merged_clusters"] == 0
+    assert scored["recall"] - baseline["recall"] >= 0.20
+    # Recall cannot beat what the landed evidence links; we should be close to that ceiling.
+    assert scored["recall"] >= scored["recall_ceiling_of_landed_evidence"] - 0.02

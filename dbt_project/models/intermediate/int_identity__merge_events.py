@@ -3,13 +3,19 @@
 An edge whose evidence is newer than both of its identifiers joins two customers that existed
 before it (an edge seen together with a new identifier only gives an existing customer one more
 identifier). Only components holding such an edge are replayed, with a union-find whose root is the
-earliest-seen identifier: when two sets meet, the later anchor's customer_id is absorbed by the
-earlier one's. Replaying evidence instead of diffing runs makes the log the same whichever dates
-were built, and a re-run of a date rebuilds it identically.
+earliest-seen identifier (lowest node_rank): when two sets meet, the later anchor's customer_id is
+absorbed by the earlier one's. Replaying evidence instead of diffing runs makes the log the same
+whichever dates were built, and a re-run of a date rebuilds it identically.
 """
 
-import numpy as np
+import hashlib
+
 import pyarrow as pa
+
+
+def _customer_id(identifier_type: str, identifier: str) -> str:
+    # Same derivation as the customer_id macro (macros/identity.sql).
+    return "c_" + hashlib.md5(f"{identifier_type}:{identifier}".encode()).hexdigest()[:16]
 
 
 def _find(parent: dict, x: int) -> int:
@@ -23,40 +29,49 @@ def _find(parent: dict, x: int) -> int:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    nodes = dbt.ref("int_identity__nodes").query(
-        "nodes", "select node_rank, epoch_us(first_seen_at) as seen, own_customer_id from nodes").fetchnumpy()
-    seen = dict(zip(nodes["node_rank"].tolist(), nodes["seen"].tolist(), strict=True))
-    own_id = dict(zip(nodes["node_rank"].tolist(), nodes["own_customer_id"].tolist(), strict=True))
-    components = dbt.ref("int_identity__components").query(
-        "c", "select node_rank, anchor_rank from c").fetchnumpy()
-    anchor_of = np.zeros(int(components["node_rank"].max(initial=0)) + 1, dtype=np.int64)
-    anchor_of[components["node_rank"]] = components["anchor_rank"]
-    links = dbt.ref("int_identity__links").query("links", """
-        select src, dst, rule, epoch_us(first_seen_at) as at_us,
-               epoch_us(first_seen_at) > greatest(epoch_us(src_first_seen_at), epoch_us(dst_first_seen_at))
-                   as joins_existing
-        from links order by at_us, rule, src, dst
-    """).fetchnumpy()
-    src = np.asarray(links["src"], dtype=np.int64)
-    replay = np.isin(anchor_of[src], np.unique(anchor_of[src[np.asarray(links["joins_existing"], bool)]]))
-    links = {k: np.asarray(v)[replay] for k, v in links.items()}
+    dbt.ref("int_identity__links").create_view("_merge_links", replace=True)
+    dbt.ref("int_identity__components").create_view("_merge_components", replace=True)
+    dbt.ref("int_identity__nodes").create_view("_merge_nodes", replace=True)
+    # Components holding a joining edge; then every merging edge of those components, in time order.
+    edges = session.sql("""
+        with labelled as (
+            select k.*, c.anchor_rank
+            from _merge_links k join _merge_components c on c.node_rank = k.src
+        ),
+        replayed as (
+            select * from labelled where anchor_rank in (
+                select anchor_rank from labelled
+                where first_seen_at > greatest(src_first_seen_at, dst_first_seen_at))
+        )
+        select r.src, r.dst, r.rule, r.first_seen_at,
+               s.first_seen_at, s.identifier_type, s.identifier,
+               d.first_seen_at, d.identifier_type, d.identifier
+        from replayed r
+        join _merge_nodes s on s.node_rank = r.src
+        join _merge_nodes d on d.node_rank = r.dst
+        order by r.first_seen_at, r.rule, r.src, r.dst
+    """).fetchall()
+    nodes = {}
+    for e in edges:
+        nodes[e[0]], nodes[e[1]] = e[4:7], e[7:10]
     parent: dict[int, int] = {}
-    rows = {"absorbed_id": [], "surviving_id": [], "merged_at_us": [], "rule": []}
-    for src, dst, at_us, rule in zip(links["src"].tolist(), links["dst"].tolist(), links["at_us"].tolist(),
-                                     links["rule"].tolist(), strict=True):
+    rows = {"absorbed_id": [], "surviving_id": [], "merged_at": [], "rule": []}
+    for src, dst, rule, at, *_ in edges:
         a, b = _find(parent, src), _find(parent, dst)
         if a == b:
             continue
         root, other = min(a, b), max(a, b)  # lower rank = seen earlier: the older customer survives
         parent[other] = root
-        if at_us > seen[other]:  # the absorbed customer existed before this evidence
-            rows["absorbed_id"].append(own_id[other])
-            rows["surviving_id"].append(own_id[root])
-            rows["merged_at_us"].append(at_us)
+        if at > nodes[other][0]:  # the absorbed customer existed before this evidence
+            rows["absorbed_id"].append(_customer_id(*nodes[other][1:]))
+            rows["surviving_id"].append(_customer_id(*nodes[root][1:]))
+            rows["merged_at"].append(at)
             rows["rule"].append(rule)
+    for view in ("_merge_links", "_merge_components", "_merge_nodes"):
+        session.execute(f"drop view if exists {view}")
     return pa.table({
         "absorbed_id": pa.array(rows["absorbed_id"], pa.string()),
         "surviving_id": pa.array(rows["surviving_id"], pa.string()),
-        "merged_at": pa.array(np.array(rows["merged_at_us"], dtype="int64"), pa.timestamp("us", tz="UTC")),
+        "merged_at": pa.array(rows["merged_at"], pa.timestamp("us", tz="UTC")),
         "rule": pa.array(rows["rule"], pa.string()),
     })

@@ -18,19 +18,14 @@ nodes as (
         identifier_type,
         identifier,
         min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
-        list_sort(list(distinct source)) as sources
+        max(last_seen_at) as last_seen_at
     from sides
-    where not exists (
-        select 1 from {{ ref('int_identity__quarantine') }} q
-        where q.identifier_type = sides.identifier_type and q.identifier = sides.identifier
-    )
+    anti join {{ ref('int_identity__quarantine') }} q using (identifier_type, identifier)
     group by identifier_type, identifier
 )
 
 select
     *,
-    {{ customer_id('identifier_type', 'identifier') }} as own_customer_id,
     row_number() over (
         order by first_seen_at nulls last, {{ identifier_type_rank('identifier_type') }}, identifier
     ) as node_rank
