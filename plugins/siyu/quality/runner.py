@@ -12,6 +12,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,8 @@ def _plain(value: Any) -> Any:
     """JSON-friendly sample values (NaN → None, numpy scalars → Python)."""
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, Decimal):
+        return str(value)
     if hasattr(value, "item"):
         return value.item()
     return value
