@@ -47,10 +47,7 @@ def desired_corp_tags(
     customer_tags: Mapping[str, set[str]], mapping: Mapping[str, str]
 ) -> dict[str, set[str]]:
     """external_userid → corp tag ids wanted, from mart tag names through the mapping."""
-    return {
-        ext: {mapping[t] for t in tags if t in mapping}
-        for ext, tags in customer_tags.items()
-    }
+    return {ext: {mapping[t] for t in tags if t in mapping} for ext, tags in customer_tags.items()}
 
 
 def plan(

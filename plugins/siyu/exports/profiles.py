@@ -1,0 +1,150 @@
+"""CRM exports from the published marts: one profile per customer, and audiences per staff member.
+
+Written under ``<exports>/<date>/`` as Parquet and CSV with a ``_manifest.json`` (row counts and
+sha256 of every file). A date's folder is built beside its place and swapped in whole, and rows are
+sorted, so re-running a date gives the same files. Segment columns come from whichever segment marts
+the published file holds (customer_tags, customer_rfm, customer_aipl, customer_lifecycle), so the
+export keeps working while marts are added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+OPTIONAL = {  # mart → (its columns that go into the profile, as select expressions)
+    "customer_rfm": ["rfm_class_cn", "segment as rfm_segment"],
+    "customer_aipl": ["aipl_stage"],
+    "customer_lifecycle": ["lifecycle_stage"],
+}
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ?", [table]
+        ).fetchall()
+    }
+
+
+def profile_query(con: duckdb.DuckDBPyConnection) -> str:
+    present = _tables(con)
+    joins, columns = [], []
+    for mart, wanted in OPTIONAL.items():
+        have = _columns(con, mart) if mart in present else set()
+        usable = [w for w in wanted if w.split(" as ")[0] in have]
+        if usable:
+            alias = mart.removeprefix("customer_")
+            joins.append(f"left join {mart} {alias} using (customer_id)")
+            columns += [f"{alias}.{w}" for w in usable]
+    if "customer_tags" in present:
+        joins.append(
+            "left join (select customer_id, list_sort(list(tag_name)) as tags from customer_tags "
+            "group by 1) t using (customer_id)"
+        )
+        columns.append("t.tags")
+    extra = "".join(f",\n    {c}" for c in columns)
+    return f"""
+        with ids as (
+            select customer_id,
+                list_sort(list(identifier) filter (where identifier_type = 'unionid')) as unionids,
+                list_sort(list(identifier) filter (where identifier_type = 'mp_openid')) as mp_openids,
+                list_sort(list(identifier) filter (where identifier_type = 'external_userid'))
+                    as external_userids
+            from customer_identifiers group by 1
+        )
+        select
+            c.customer_id, ids.unionids, ids.mp_openids, ids.external_userids,
+            c.first_seen_at, c.paid_orders_count, c.total_paid, c.last_paid_at{extra}
+        from dim_customers c
+        join ids using (customer_id)
+        {" ".join(joins)}
+        order by c.customer_id
+    """
+
+
+def audience_query(con: duckdb.DuckDBPyConnection) -> str:
+    has_stage = "lifecycle_stage" in _columns(con, "customer_lifecycle")
+    stage = "p.lifecycle_stage" if has_stage else "cast(null as varchar)"
+    join = "left join customer_lifecycle p using (customer_id)" if has_stage else ""
+    return f"""
+        select k.staff_userid, k.external_userid, k.customer_id, {stage} as lifecycle_stage
+        from customer_contacts k {join}
+        order by k.staff_userid, k.external_userid
+    """
+
+
+def _write(table: pa.Table, folder: Path, name: str) -> dict[str, str]:
+    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+    pq.write_table(table, parquet, compression="zstd")
+    # CSV readers want flat cells: lists become JSON arrays.
+    flat = pa.table(
+        {
+            c: (
+                pa.array(
+                    [
+                        json.dumps(v, ensure_ascii=False) if v is not None else None
+                        for v in table[c].to_pylist()
+                    ]
+                )
+                if pa.types.is_list(table[c].type)
+                else table[c]
+            )
+            for c in table.column_names
+        }
+    )
+    pacsv.write_csv(flat, csv)
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (parquet, csv)}
+
+
+def export_date(published: Path, exports_root: Path, date: str) -> dict:
+    """Write the profile and audience files of ``date``; returns the manifest."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        profiles = con.sql(profile_query(con)).to_arrow_table()
+        audiences = con.sql(audience_query(con)).to_arrow_table()
+    by_staff: dict[str, list[str]] = {}
+    for staff, ext in zip(
+        audiences["staff_userid"].to_pylist(), audiences["external_userid"].to_pylist(), strict=True
+    ):
+        by_staff.setdefault(staff, []).append(ext)
+    exports_root.mkdir(parents=True, exist_ok=True)
+    tmp = exports_root / f".{date}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp.mkdir()
+    files = {**_write(profiles, tmp, "customer_profiles"), **_write(audiences, tmp, "staff_audiences")}
+    # WeCom's add_msg_template takes one sender and up to 10,000 external_userids: ready to post.
+    (tmp / "staff_audiences.json").write_text(json.dumps(by_staff, indent=1, sort_keys=True))
+    files["staff_audiences.json"] = hashlib.sha256((tmp / "staff_audiences.json").read_bytes()).hexdigest()
+    manifest = {
+        "date": date,
+        "rows": {
+            "customer_profiles": profiles.num_rows,
+            "staff_audiences": audiences.num_rows,
+            "staff": len(by_staff),
+        },
+        "columns": {"customer_profiles": profiles.column_names},
+        "files": files,
+    }
+    (tmp / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    final = exports_root / date
+    if final.exists():
+        old = exports_root / f".{date}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(final)
+    return manifest

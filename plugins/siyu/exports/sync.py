@@ -1,0 +1,73 @@
+"""Tag sync run: the published customer tags → WeCom corp tags on each follow relation.
+
+Desired tags come from the published marts (customer_tags through customer_contacts, mapped by
+tag_map.json); current tags are read from the API at sync time. See tag_sync.py for why that makes a
+second run a no-op and a failed call retried exactly once in effect.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from siyu.exports.tag_sync import apply, plan
+from siyu.sources.wecom.client import WeComClient
+
+TAG_MAP = Path(__file__).with_name("tag_map.json")
+
+
+def load_mapping(path: Path = TAG_MAP) -> dict[str, tuple[str, str]]:
+    raw = json.loads(path.read_text())
+    return {k: (v["group_name"], v["tag_name"]) for k, v in raw.items() if not k.startswith("_")}
+
+
+def corp_tag_ids(client: WeComClient, mapping: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Mart tag → corp tag id; a mapped corp tag missing from the corp's library is an error."""
+    ids = {(g["group_name"], t["name"]): t["id"] for g in client.corp_tags() for t in g.get("tag", [])}
+    missing = sorted({v for v in mapping.values() if v not in ids})
+    if missing:
+        raise ValueError(f"corp tags in tag_map.json missing from WeCom: {missing}; create them first")
+    return {k: ids[v] for k, v in mapping.items()}
+
+
+def desired_by_contact(published: Path, mart_to_corp: dict[str, str]) -> dict[str, set[str]]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "customer_tags" not in present:
+            return {}
+        rows = con.execute("""
+            select distinct k.external_userid, t.tag_name
+            from customer_contacts k join customer_tags t using (customer_id)
+        """).fetchall()
+    desired: dict[str, set[str]] = {}
+    for ext, tag in rows:
+        if tag in mart_to_corp:
+            desired.setdefault(ext, set()).add(mart_to_corp[tag])
+    return desired
+
+
+def current_tags(client: WeComClient) -> dict[tuple[str, str], set[str]]:
+    return {
+        (item["follow_info"]["userid"], item["external_contact"]["external_userid"]): set(
+            item["follow_info"].get("tag_id", [])
+        )
+        for item in client.iter_contacts()
+    }
+
+
+def sync_tags(client: WeComClient, published: Path, dry_run: bool = False) -> dict:
+    mart_to_corp = corp_tag_ids(client, load_mapping())
+    changes = plan(
+        desired_by_contact(published, mart_to_corp), current_tags(client), set(mart_to_corp.values())
+    )
+    summary = {
+        "planned": len(changes),
+        "adds": sum(len(c.add_tag) for c in changes),
+        "removes": sum(len(c.remove_tag) for c in changes),
+    }
+    if dry_run:
+        return summary
+    result = apply(changes, client)
+    return {**summary, "applied": len(result.applied), "failed": len(result.failed)}

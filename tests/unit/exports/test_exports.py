@@ -1,0 +1,135 @@
+"""CRM exports and tag sync on a hand-made published DuckDB, against the real WeCom simulator."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from siyu.exports.profiles import export_date
+from siyu.exports.sync import sync_tags
+from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+from siyu.sources.wecom.client import WeComClient, WeComError
+
+
+def published_db(path, contacts: list[tuple[str, str, str]], tags: list[tuple[str, str]] | None) -> None:
+    """contacts: (customer_id, external_userid, staff_userid); tags: (customer_id, tag_name)."""
+    customers = sorted({c for c, _, _ in contacts})
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            """create table dim_customers as select unnest(?) as customer_id,
+                       timestamptz '2026-01-01 00:00:00+00' as first_seen_at, 1 as paid_orders_count,
+                       99.5::decimal(18,2) as total_paid,
+                       timestamptz '2026-01-02 00:00:00+00' as last_paid_at""",
+            [customers],
+        )
+        con.execute(
+            "create table customer_identifiers (identifier_type text, identifier text, customer_id text)"
+        )
+        con.execute(
+            "create table customer_contacts (customer_id text, external_userid text, staff_userid text)"
+        )
+        for customer, ext, staff in contacts:
+            con.execute("insert into customer_identifiers values ('external_userid', ?, ?)", [ext, customer])
+            con.execute("insert into customer_contacts values (?, ?, ?)", [customer, ext, staff])
+        if tags is not None:
+            con.execute(
+                "create table customer_tags (customer_id varchar, tag_name varchar, tag_class varchar)"
+            )
+            con.executemany("insert into customer_tags values (?, ?, 'business')", tags)
+
+
+def test_export_is_complete_and_idempotent(tmp_path):
+    db = tmp_path / "siyu.duckdb"
+    published_db(db, [("c1", "e1", "s1"), ("c1", "e1", "s2"), ("c2", "e2", "s1")], [("c1", "high_value")])
+    first = export_date(db, tmp_path / "exports", "2026-11-24")
+    second = export_date(db, tmp_path / "exports", "2026-11-24")
+    assert first == second  # same rows → same bytes
+    assert first["rows"] == {"customer_profiles": 2, "staff_audiences": 3, "staff": 2}
+    folder = tmp_path / "exports" / "2026-11-24"
+    profiles = pq.read_table(folder / "customer_profiles.parquet").to_pylist()
+    assert profiles[0]["customer_id"] == "c1" and profiles[0]["tags"] == ["high_value"]
+    assert profiles[1]["tags"] is None
+    assert json.loads((folder / "staff_audiences.json").read_text()) == {"s1": ["e1", "e2"], "s2": ["e1"]}
+    assert (folder / "customer_profiles.csv").read_text().splitlines()[0].startswith('"customer_id"')
+    assert not [p for p in (tmp_path / "exports").iterdir() if p.name.startswith(".")]
+
+
+@pytest.fixture
+def corp(small_world):
+    state = json.loads(small_world.wecom_state.read_text())
+    return state
+
+
+def client_for(server, **kwargs) -> WeComClient:
+    kwargs.setdefault("backoff", 0.001)
+    kwargs.setdefault("max_backoff", 0.01)
+    return WeComClient(f"http://127.0.0.1:{server.server_port}", DEMO_CORPID, DEMO_SECRET, **kwargs)
+
+
+def test_tag_sync_applies_once_retries_failures_and_then_does_nothing(corp, tmp_path):
+    relations = [
+        (f["userid"], c["external_contact"]["external_userid"])
+        for c in corp["contacts"]
+        for f in c["follow_user"]
+    ][:30]
+    contacts = [(f"c_{ext}", ext, staff) for staff, ext in relations]
+    tags = [(f"c_{ext}", "high_value") for _, ext in relations[:20]] + [
+        (f"c_{ext}", "repeat_buyer") for _, ext in relations[10:25]
+    ]
+    db = tmp_path / "siyu.duckdb"
+    published_db(db, contacts, tags)
+
+    broken, _ = serve(corp, faults=1.0)  # every request fails: nothing can be applied
+    healthy, _ = serve(corp)  # the same corp (shared state), answering normally
+    try:
+        with client_for(healthy) as client:
+            planned = sync_tags(client, db, dry_run=True)["planned"]
+        assert planned >= 25
+        with client_for(broken, attempts=2) as client, pytest.raises(WeComError):
+            sync_tags(client, db)  # cannot even read the corp's tags
+        with client_for(healthy) as client:
+            first = sync_tags(client, db)
+        assert first["applied"] == planned and first["failed"] == 0
+        assert healthy.calls["externalcontact/mark_tag"] == planned
+        with client_for(healthy) as client:
+            second = sync_tags(client, db)
+        assert second == {"planned": 0, "adds": 0, "removes": 0, "applied": 0, "failed": 0}
+        assert healthy.calls["externalcontact/mark_tag"] == planned  # no second call
+    finally:
+        for server in (broken, healthy):
+            server.shutdown()
+            server.server_close()
+
+
+def test_a_failed_mark_tag_is_applied_by_the_next_run_and_only_once(corp, tmp_path):
+    from siyu.exports.sync import corp_tag_ids, current_tags, desired_by_contact, load_mapping
+    from siyu.exports.tag_sync import apply, plan
+
+    relations = [
+        (f["userid"], c["external_contact"]["external_userid"])
+        for c in corp["contacts"]
+        for f in c["follow_user"]
+    ][:40]
+    db = tmp_path / "siyu.duckdb"
+    published_db(
+        db, [(f"c_{e}", e, s) for s, e in relations], [(f"c_{e}", "new_customer") for _, e in relations]
+    )
+    flaky, _ = serve(corp, faults=0.5, seed=4)
+    healthy, _ = serve(corp)
+    try:
+        with client_for(healthy) as reader, client_for(flaky, attempts=1) as writer:
+            ids = corp_tag_ids(reader, load_mapping())
+            changes = plan(desired_by_contact(db, ids), current_tags(reader), set(ids.values()))
+            first = apply(changes, writer)
+        assert first.failed and first.applied  # some calls failed, some went through
+        with client_for(healthy) as client:
+            second = sync_tags(client, db)
+        assert second["applied"] == len(first.failed) and second["failed"] == 0
+        assert healthy.calls["externalcontact/mark_tag"] == len(first.failed)
+    finally:
+        for server in (flaky, healthy):
+            server.shutdown()
+            server.server_close()
