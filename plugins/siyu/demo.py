@@ -23,6 +23,8 @@ console = Console()
 
 INGEST_DAGS = ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_tracking")
 WAREHOUSE_DAG = "siyu_warehouse"
+EXPORTS_DAG = "siyu_exports"
+NEEDS_WECOM = ("siyu_ingest_wecom", EXPORTS_DAG)
 
 
 @contextlib.contextmanager
@@ -43,7 +45,7 @@ def wecom_connection(needed: bool = True, faults: float = 0.0) -> Iterator[dict[
 
 def run_dags(dag_ids: tuple[str, ...], date: str, faults: float = 0.0) -> dict[str, float]:
     timings = {}
-    with wecom_connection(needed="siyu_ingest_wecom" in dag_ids, faults=faults) as extra:
+    with wecom_connection(needed=any(d in NEEDS_WECOM for d in dag_ids), faults=faults) as extra:
         env = airflow_env(extra)
         ensure_metadata_db(env)
         for dag_id in dag_ids:
@@ -68,7 +70,7 @@ def run_demo(people: int, days: int, seed: int, end: dt.date, faults: float = 0.
         write_world(build_world(people=people, days=days, seed=seed, end=end), s.sim_dir, s.appdb_url)
     console.print(f"[green]✓[/] world of {people} people, {days} days, seed {seed} → {s.sim_dir}")
     date = end.isoformat()
-    run_dags((*INGEST_DAGS, WAREHOUSE_DAG), date, faults)
+    run_dags((*INGEST_DAGS, WAREHOUSE_DAG, EXPORTS_DAG), date, faults)
     print_summary(date)
     print_identity_score()
     console.print(f"demo finished in {time.perf_counter() - started:.0f}s")

@@ -68,8 +68,32 @@ def print_summary(date: str) -> None:
         )
     console.print(gx)
 
+    print_exports(date)
+
     customers = mart_counts().get("dim_customers")
     console.print(f"customers resolved: [bold]{customers if customers is not None else '—'}[/]")
     console.print(f"lake:      {s.lake}")
     console.print(f"warehouse: {s.warehouse}")
     console.print(f"published: {s.published} (+ Parquet in {s.published.parent / 'parquet'})")
+
+
+def print_exports(date: str) -> None:
+    s = settings()
+    manifest = s.home / "exports" / date / "_manifest.json"
+    if manifest.exists():
+        rows = json.loads(manifest.read_text())["rows"]
+        console.print(
+            f"CRM exports: {rows['customer_profiles']:,} customer profiles, {rows['staff_audiences']:,} "
+            f"audience rows for {rows['staff']} staff → {manifest.parent}"
+        )
+    sync = s.state_dir / "tag_sync" / f"{date}.json"
+    if sync.exists():
+        result = json.loads(sync.read_text())
+        if result.get("skipped"):
+            console.print(f"WeCom tag sync: skipped ({result['skipped']})")
+            return
+        console.print(
+            f"WeCom tag sync: plan of {result['planned']:,} changes "
+            f"(+{result['adds']:,} / -{result['removes']:,} tags), "
+            f"{result.get('applied', 0):,} applied, {result.get('failed', 0):,} failed"
+        )

@@ -107,3 +107,32 @@ def publish(dt: str) -> list[str]:
     tables = publish_marts(s.warehouse, s.published, s.published.parent / "parquet")
     log.info("published %d marts for %s to %s", len(tables), dt, s.published)
     return tables
+
+
+def export_crm(dt: str) -> dict:
+    from siyu.exports.profiles import export_date
+
+    s = settings()
+    manifest = export_date(s.published, s.home / "exports", dt)
+    log.info("exports for %s: %s", dt, manifest["rows"])
+    return manifest["rows"]
+
+
+def sync_wecom_tags(dt: str, endpoint: WeComEndpoint | None = None) -> dict:
+    """Write the published customer tags to WeCom; the summary is kept for the run report."""
+    import json
+
+    from siyu.exports.sync import sync_tags
+    from siyu.sources.wecom.client import WeComClient
+
+    s = settings()
+    ep = endpoint or wecom_endpoint()
+    with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
+        summary = sync_tags(client, s.published)
+    folder = s.state_dir / "tag_sync"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{dt}.json").write_text(json.dumps(summary))
+    if summary.get("failed"):
+        # Retried by the task's retries and, failing that, by the next run's plan (never twice).
+        raise RuntimeError(f"tag sync: {summary['failed']} of {summary['planned']} mark_tag calls failed")
+    return summary

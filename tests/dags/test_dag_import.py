@@ -19,9 +19,13 @@ def test_no_import_errors(dagbag):
 
 
 def test_expected_dags(dagbag):
-    assert {"siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_tracking", "siyu_warehouse"} <= set(
-        dagbag.dag_ids
-    )
+    assert {
+        "siyu_ingest_wecom",
+        "siyu_ingest_appdb",
+        "siyu_ingest_tracking",
+        "siyu_warehouse",
+        "siyu_exports",
+    } <= set(dagbag.dag_ids)
 
 
 def test_ingest_tasks_produce_raw_assets(dagbag):
@@ -51,3 +55,11 @@ def test_warehouse_order_and_single_writer(dagbag):
     leaves = [t for t in dbt_tasks if not any(d.startswith("dbt.") for d in t.downstream_task_ids)]
     assert all("marts_gate" in t.downstream_task_ids for t in leaves)
     assert "marts_gate" in dag.get_task("publish").upstream_task_ids
+
+
+def test_exports_run_on_the_published_marts(dagbag):
+    from siyu.assets import PUBLISHED_MARTS
+
+    dag = dagbag.get_dag("siyu_exports")
+    assert {"export_files", "sync_tags"} <= set(dag.task_ids)
+    assert PUBLISHED_MARTS.uri in str(dag.timetable.asset_condition)

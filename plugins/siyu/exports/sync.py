@@ -32,11 +32,12 @@ def corp_tag_ids(client: WeComClient, mapping: dict[str, tuple[str, str]]) -> di
     return {k: ids[v] for k, v in mapping.items()}
 
 
-def desired_by_contact(published: Path, mart_to_corp: dict[str, str]) -> dict[str, set[str]]:
+def desired_by_contact(published: Path, mart_to_corp: dict[str, str]) -> dict[str, set[str]] | None:
+    """external_userid → wanted corp tag ids; None when the published marts hold no customer_tags."""
     with duckdb.connect(str(published), read_only=True) as con:
         present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         if "customer_tags" not in present:
-            return {}
+            return None
         rows = con.execute("""
             select distinct k.external_userid, t.tag_name
             from customer_contacts k join customer_tags t using (customer_id)
@@ -59,9 +60,10 @@ def current_tags(client: WeComClient) -> dict[tuple[str, str], set[str]]:
 
 def sync_tags(client: WeComClient, published: Path, dry_run: bool = False) -> dict:
     mart_to_corp = corp_tag_ids(client, load_mapping())
-    changes = plan(
-        desired_by_contact(published, mart_to_corp), current_tags(client), set(mart_to_corp.values())
-    )
+    desired = desired_by_contact(published, mart_to_corp)
+    if desired is None:  # never read "no tags mart" as "remove every managed tag"
+        return {"planned": 0, "adds": 0, "removes": 0, "skipped": "no customer_tags in the published marts"}
+    changes = plan(desired, current_tags(client), set(mart_to_corp.values()))
     summary = {
         "planned": len(changes),
         "adds": sum(len(c.add_tag) for c in changes),

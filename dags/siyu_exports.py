@@ -1,0 +1,39 @@
+"""Published marts → CRM export files (profiles, staff audiences) and customer tags written back to WeCom."""
+
+import pendulum
+from airflow.sdk import dag, task
+
+from siyu.assets import PUBLISHED_MARTS
+from siyu.run_context import run_date
+
+
+@dag(
+    dag_id="siyu_exports",
+    schedule=[PUBLISHED_MARTS],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["siyu", "exports"],
+)
+def siyu_exports():
+    @task
+    def resolve_run_date(**context) -> str:
+        return run_date(context)
+
+    @task
+    def export_files(dt: str):
+        from siyu import tasks
+
+        return tasks.export_crm(dt)
+
+    @task(retries=2, retry_delay=pendulum.duration(minutes=5))
+    def sync_tags(dt: str):
+        from siyu import tasks
+
+        return tasks.sync_wecom_tags(dt)
+
+    dt = resolve_run_date()
+    export_files(dt) >> sync_tags(dt)
+
+
+siyu_exports()
