@@ -68,6 +68,7 @@ def print_summary(date: str) -> None:
         )
     console.print(gx)
 
+    print_quarantine(date)
     print_exports(date)
 
     customers = mart_counts().get("dim_customers")
@@ -97,3 +98,30 @@ def print_exports(date: str) -> None:
             f"(+{result['adds']:,} / -{result['removes']:,} tags), "
             f"{result.get('applied', 0):,} applied, {result.get('failed', 0):,} failed"
         )
+
+
+def print_quarantine(date: str) -> None:
+    """Rows set aside: unreadable tracking lines, staging's row-level checks, identity's junk guard."""
+    s = settings()
+    rows = []
+    lines = Lake(s.lake).manifest(Partition("tracking", "events_quarantine", date))
+    if lines and lines.row_count:
+        rows.append(("tracking.events (landing)", "unreadable line or file", lines.row_count))
+    if not s.published.exists():
+        return
+    with duckdb.connect(str(s.published), read_only=True) as con:
+        present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "data_quarantine" in present:
+            rows += con.execute(
+                "select entity, reason, count(*) from data_quarantine group by 1, 2 order by 1, 2"
+            ).fetchall()
+        if "identity_quarantine" in present:
+            rows += con.execute(
+                "select 'identity graph', reason, count(*) from identity_quarantine group by 2 order by 2"
+            ).fetchall()
+    table = Table(title="Quarantined (set aside with a reason, never dropped)")
+    for col in ("where", "reason", "rows"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for where, reason, n in rows:
+        table.add_row(where, reason, f"{n:,}")
+    console.print(table)

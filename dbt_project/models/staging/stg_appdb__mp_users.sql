@@ -11,5 +11,5 @@ select
     cast(dt as date) as extracted_dt
 from {{ source('appdb', 'mp_users') }}
 where cast(dt as date) <= {{ run_date() }}
-  and openid is not null
+  and {{ quarantine_reason(var('mp_user_quarantine_checks')) }} is null
 qualify row_number() over (partition by openid order by updated_at desc, dt desc) = 1

@@ -1,5 +1,7 @@
 -- Orders as of run_date: all incremental partitions <= run_date, latest version per order_id
--- (highest updated_at; on a tie the later partition wins).
+-- (highest updated_at; on a tie the later partition wins). Rows failing a row-level check (var
+-- order_quarantine_checks) go to stg_appdb__orders_quarantine instead: the raw gate stops a partition
+-- with many bad rows; a few are set aside here, with the reason, and the rest flow on.
 select
     order_id,
     openid as mp_openid,
@@ -15,5 +17,5 @@ select
     cast(dt as date) as extracted_dt
 from {{ source('appdb', 'orders') }}
 where cast(dt as date) <= {{ run_date() }}
-  and order_id is not null
+  and {{ quarantine_reason(var('order_quarantine_checks')) }} is null
 qualify row_number() over (partition by order_id order by updated_at desc, dt desc) = 1

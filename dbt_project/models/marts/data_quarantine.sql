@@ -1,0 +1,4 @@
+-- [row] Every source row staging set aside, with the reason: nothing bad is dropped silently.
+select * from {{ ref('stg_appdb__orders_quarantine') }}
+union all
+select * from {{ ref('stg_appdb__mp_users_quarantine') }}
