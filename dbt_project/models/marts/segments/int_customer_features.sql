@@ -1,0 +1,93 @@
+{{ config(schema='intermediate') }}
+-- [customer] One row of features per customer: what tag conditions (seed tag_definitions) are written over.
+with contacts as (
+    select customer_id, arg_min(contact_way_state, added_at) as first_state, min(added_at) as first_added
+    from {{ ref('customer_contacts') }} group by 1
+),
+genders as (
+    select ci.customer_id, max(e.gender) as gender
+    from {{ ref('stg_wecom__external_contacts') }} e
+    join {{ ref('customer_identifiers') }} ci
+        on ci.identifier_type = 'external_userid' and ci.identifier = e.external_userid
+    group by 1
+),
+invited as (
+    select distinct ci.customer_id
+    from {{ ref('stg_appdb__mp_users') }} u
+    join {{ ref('customer_identifiers') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
+    where u.inviter_openid is not null
+),
+events as (
+    select customer_id,
+        count(*) filter (where event_date > {{ run_date() }} - 7) as events_7d,
+        count(*) filter (where event_date > {{ run_date() }} - 30) as events_30d,
+        count(*) filter (where event_name = 'product_view' and event_date > {{ run_date() }} - 30) as product_views_30d,
+        count(*) filter (where event_name = 'add_to_cart' and event_date > {{ run_date() }} - 30) as add_to_carts_30d,
+        count(*) filter (where event_name = 'share' and event_date > {{ run_date() }} - 90) as shares_90d,
+        count(*) filter (where event_name = 'search' and event_date > {{ run_date() }} - 30) as searches_30d
+    from {{ ref('fct_events') }} where event_date <= {{ run_date() }} group by 1
+),
+orders as (
+    select o.customer_id,
+        count(*) filter (where cast(o.created_at as date) > {{ run_date() }} - 30) as orders_30d,
+        avg(o.amount) filter (where o.is_paid) as avg_order_value,
+        mode(o.pay_method) filter (where o.is_paid) as preferred_pay_method,
+        any_value(o.city) as city
+    from {{ ref('fct_orders') }} o group by 1
+),
+categories as (
+    select o.customer_id, mode(i.category) as favourite_category
+    from {{ ref('fct_orders') }} o join {{ ref('stg_appdb__order_items') }} i using (order_id)
+    where o.is_paid group by 1
+),
+refunds as (
+    select o.customer_id, count(*) as refunds_count
+    from {{ ref('stg_appdb__refunds') }} r join {{ ref('fct_orders') }} o using (order_id) group by 1
+),
+groups as (
+    select ci.customer_id, count(distinct g.chat_id) as groups
+    from {{ ref('stg_wecom__group_members') }} g
+    join {{ ref('customer_identifiers') }} ci
+        on ci.identifier_type = 'external_userid' and ci.identifier = g.external_userid
+    group by 1
+)
+
+select
+    c.customer_id,
+    c.has_wecom,
+    c.has_mini_program,
+    c.paid_orders_count,
+    c.total_paid,
+    coalesce(k.first_state, case when i.customer_id is not null then 'mp_share' end) as first_channel,
+    g.gender,
+    o.city,
+    i.customer_id is not null as was_invited,
+    coalesce(e.events_7d, 0) as events_7d,
+    coalesce(e.events_30d, 0) as events_30d,
+    coalesce(e.product_views_30d, 0) as product_views_30d,
+    coalesce(e.add_to_carts_30d, 0) as add_to_carts_30d,
+    coalesce(e.shares_90d, 0) as shares_90d,
+    coalesce(e.searches_30d, 0) as searches_30d,
+    coalesce(o.orders_30d, 0) as orders_30d,
+    o.avg_order_value,
+    o.preferred_pay_method,
+    cat.favourite_category,
+    coalesce(r.refunds_count, 0) as refunds_count,
+    coalesce(gr.groups, 0) as groups,
+    rfm.rfm_class_cn,
+    rfm.segment as rfm_segment,
+    coalesce(rfm.frequency, 0) as frequency_365d,
+    l.lifecycle_stage,
+    a.aipl_stage
+from {{ ref('dim_customers') }} c
+left join contacts k using (customer_id)
+left join genders g using (customer_id)
+left join invited i using (customer_id)
+left join events e using (customer_id)
+left join orders o using (customer_id)
+left join categories cat using (customer_id)
+left join refunds r using (customer_id)
+left join groups gr using (customer_id)
+left join {{ ref('customer_rfm') }} rfm using (customer_id)
+left join {{ ref('customer_lifecycle') }} l using (customer_id)
+left join {{ ref('customer_aipl') }} a using (customer_id)
