@@ -68,6 +68,10 @@ def print_summary(date: str) -> None:
         )
     console.print(gx)
 
+    if s.published.exists():
+        from siyu.report_marts import print_marts_summary
+
+        print_marts_summary(console, str(s.published), date)
     print_quarantine(date)
     print_exports(date)
 

@@ -1,0 +1,90 @@
+"""The marts on one screen: RFM classes, the AIPL chain, lifecycle stages and flows, top tags."""
+
+from __future__ import annotations
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+LIFECYCLE_ORDER = ("prospect", "new", "active", "reactivated", "at_risk", "churned")
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i else "left")
+    for row in rows:
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+    return table
+
+
+def print_marts_summary(console: Console, published: str, date: str) -> None:
+    with duckdb.connect(published, read_only=True) as con:
+        present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        grids = []
+        if "customer_rfm" in present:
+            grids.append(
+                _table(
+                    "RFM classes (365 days)",
+                    ("class", "customers", "avg spend"),
+                    con.execute(
+                        "select rfm_class_cn, count(*)::int, round(avg(monetary), 0)::int from customer_rfm "
+                        "group by 1 order by 2 desc"
+                    ).fetchall(),
+                )
+            )
+            grids.append(
+                _table(
+                    "RFM segments",
+                    ("segment", "customers"),
+                    con.execute(
+                        "select segment, count(*)::int from customer_rfm group by 1 order by 2 desc"
+                    ).fetchall(),
+                )
+            )
+        if "aipl_daily" in present:
+            chain = con.execute(
+                "select awareness, interest, purchase, loyalty from aipl_daily where as_of_date = ?", [date]
+            ).fetchall()
+            if chain:
+                a, i, p, loyal = (int(v) for v in chain[0])
+                console.print(
+                    f"AIPL chain on {date}: Awareness {a:,} → Interest {i:,} → Purchase {p:,} "
+                    f"→ Loyalty {loyal:,}"
+                )
+        if "customer_lifecycle" in present:
+            stages = dict(
+                con.execute(
+                    "select lifecycle_stage, count(*)::int from customer_lifecycle group by 1"
+                ).fetchall()
+            )
+            flows = con.execute(
+                """
+                select from_stage || ' → ' || to_stage, count(*)::int from lifecycle_transitions
+                where day > cast(? as date) - 7 and day <= cast(? as date) and from_stage <> 'none'
+                group by 1 order by 2 desc limit 6""",
+                [date, date],
+            ).fetchall()
+            grids.append(
+                _table(
+                    "Lifecycle stages",
+                    ("stage", "customers"),
+                    [(s, stages.get(s, 0)) for s in LIFECYCLE_ORDER],
+                )
+            )
+            grids.append(_table("Lifecycle flows, last 7 days", ("flow", "customers"), flows))
+        if "customer_tags" in present:
+            grids.append(
+                _table(
+                    "Top tags",
+                    ("tag (class)", "customers"),
+                    con.execute(
+                        "select tag_name || ' (' || tag_class || ')', count(*)::int from customer_tags "
+                        "group by 1 order by 2 desc limit 8"
+                    ).fetchall(),
+                )
+            )
+    if grids:
+        from rich.columns import Columns
+
+        console.print(Columns(grids))
