@@ -78,7 +78,9 @@ select
     rfm.segment as rfm_segment,
     coalesce(rfm.frequency, 0) as frequency_365d,
     l.lifecycle_stage,
-    a.aipl_stage
+    a.aipl_stage,
+    pr.p_alive,
+    pr.clv_12m
 from {{ ref('dim_customers') }} c
 left join contacts k using (customer_id)
 left join genders g using (customer_id)
@@ -91,3 +93,4 @@ left join groups gr using (customer_id)
 left join {{ ref('customer_rfm') }} rfm using (customer_id)
 left join {{ ref('customer_lifecycle') }} l using (customer_id)
 left join {{ ref('customer_aipl') }} a using (customer_id)
+left join {{ ref('customer_predictions') }} pr using (customer_id)
