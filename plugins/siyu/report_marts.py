@@ -73,6 +73,19 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
                 )
             )
             grids.append(_table("Lifecycle flows, last 7 days", ("flow", "customers"), flows))
+        if "recommender_ranking" in present:
+            grids.append(
+                _table(
+                    "Top recommenders this month",
+                    ("customer", "referred", "their spend"),
+                    con.execute(
+                        "select customer_id, referred_customers::int, referred_spend::int "
+                        "from recommender_ranking where month = date_trunc('month', cast(? as date)) "
+                        "and rank <= 5 order by rank",
+                        [date],
+                    ).fetchall(),
+                )
+            )
         if "customer_tags" in present:
             grids.append(
                 _table(

@@ -1,0 +1,27 @@
+-- [month × customer] Recommenders per month: customers they brought, those customers' spend, and
+-- their own shares. rank 1 = most referred customers in the month.
+with referred as (
+    select date_trunc('month', r.referred_at) as month, r.inviter_id as customer_id,
+        count(*) as referred_customers,
+        coalesce(sum(o.amount) filter (where o.is_paid), 0) as referred_spend
+    from {{ ref('referrals') }} r
+    left join {{ ref('fct_orders') }} o on o.customer_id = r.invitee_id
+    group by all
+),
+
+shares as (
+    select date_trunc('month', event_at) as month, customer_id, count(*) as shares
+    from {{ ref('fct_events') }} where event_name = 'share' group by all
+)
+
+select
+    cast(coalesce(r.month, s.month) as date) as month,
+    coalesce(r.customer_id, s.customer_id) as customer_id,
+    coalesce(r.referred_customers, 0) as referred_customers,
+    cast(coalesce(r.referred_spend, 0) as decimal(18, 2)) as referred_spend,
+    coalesce(s.shares, 0) as shares,
+    row_number() over (partition by coalesce(r.month, s.month)
+        order by coalesce(r.referred_customers, 0) desc, coalesce(r.referred_spend, 0) desc,
+                 coalesce(s.shares, 0) desc, coalesce(r.customer_id, s.customer_id)) as rank
+from referred r
+full join shares s using (month, customer_id)
