@@ -39,6 +39,14 @@ select
     coalesce(o.paid_orders_count, 0) as paid_orders_count,
     cast(coalesce(o.total_paid, 0) as decimal(18, 2)) as total_paid,
     o.first_paid_at,
-    o.last_paid_at
+    o.last_paid_at,
+    a.first_channel,
+    a.first_scene,
+    a.gender,
+    a.province,
+    a.city,
+    a.city_tier,
+    a.was_invited
 from identifiers i
 left join orders o using (customer_id)
+left join {{ ref('int_customer_attributes') }} a using (customer_id)

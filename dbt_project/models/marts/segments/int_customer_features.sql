@@ -1,31 +1,6 @@
 {{ config(schema='intermediate') }}
 -- [customer] One row of features per customer: what tag conditions (seed tag_definitions) are written over.
-with contacts as (
-    select customer_id, arg_min(contact_way_state, added_at) as first_state,
-        arg_min(add_way, added_at) as first_add_way, min(added_at) as first_added
-    from {{ ref('customer_contacts') }} group by 1
-),
-scenes as (
-    -- the mini-program entry scene of the customer's earliest user (WeChat scene values)
-    select ci.customer_id, arg_min(u.first_scene, u.created_at) as first_scene
-    from {{ ref('stg_appdb__mp_users') }} u
-    join {{ ref('customer_identifiers') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
-    group by 1
-),
-genders as (
-    select ci.customer_id, max(e.gender) as gender
-    from {{ ref('stg_wecom__external_contacts') }} e
-    join {{ ref('customer_identifiers') }} ci
-        on ci.identifier_type = 'external_userid' and ci.identifier = e.external_userid
-    group by 1
-),
-invited as (
-    select distinct ci.customer_id
-    from {{ ref('stg_appdb__mp_users') }} u
-    join {{ ref('customer_identifiers') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
-    where u.inviter_openid is not null
-),
-events as (
+with events as (
     select customer_id,
         count(*) filter (where event_date > {{ run_date() }} - 7) as events_7d,
         count(*) filter (where event_date > {{ run_date() }} - 30) as events_30d,
@@ -39,8 +14,7 @@ orders as (
     select o.customer_id,
         count(*) filter (where cast(o.created_at as date) > {{ run_date() }} - 30) as orders_30d,
         avg(o.amount) filter (where o.is_paid) as avg_order_value,
-        mode(o.pay_method) filter (where o.is_paid) as preferred_pay_method,
-        any_value(o.city) as city
+        mode(o.pay_method) filter (where o.is_paid) as preferred_pay_method
     from {{ ref('fct_orders') }} o group by 1
 ),
 categories as (
@@ -66,21 +40,12 @@ select
     c.has_mini_program,
     c.paid_orders_count,
     c.total_paid,
-    coalesce(
-        k.first_state,
-        case when i.customer_id is not null then 'mp_share' end,
-        case k.first_add_way when 2 then 'wecom_phone_search' when 3 then 'wecom_card_share'
-            when 4 then 'wecom_group' when 6 then 'wecom_wechat_contacts' when 202 then 'wecom_inherited' end,
-        case when sc.first_scene in (1001, 1005, 1006) then 'mp_search'
-            when sc.first_scene in (1007, 1008, 1036) then 'mp_share'
-            when sc.first_scene in (1011, 1012, 1013, 1047, 1048, 1049) then 'mp_qr_code'
-            when sc.first_scene in (1037, 1045, 1046) then 'mp_ad'
-            when sc.first_scene is not null then 'mp_other' end
-    ) as first_channel,
-    sc.first_scene,
-    g.gender,
-    o.city,
-    i.customer_id is not null as was_invited,
+    c.first_channel,
+    c.first_scene,
+    c.gender,
+    c.city,
+    c.city_tier,
+    c.was_invited,
     coalesce(e.events_7d, 0) as events_7d,
     coalesce(e.events_30d, 0) as events_30d,
     coalesce(e.product_views_30d, 0) as product_views_30d,
@@ -101,10 +66,6 @@ select
     pr.p_alive,
     pr.clv_12m
 from {{ ref('dim_customers') }} c
-left join contacts k using (customer_id)
-left join genders g using (customer_id)
-left join scenes sc using (customer_id)
-left join invited i using (customer_id)
 left join events e using (customer_id)
 left join orders o using (customer_id)
 left join categories cat using (customer_id)
