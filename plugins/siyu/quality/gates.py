@@ -13,7 +13,7 @@ from pathlib import Path
 from siyu.config import project_root, settings
 from siyu.lake import Lake, Partition
 from siyu.quality.frames import mart_frame, raw_frame
-from siyu.quality.runner import QualityGateError, SuiteResult, gate, run_suite
+from siyu.quality.runner import Failure, QualityGateError, SuiteResult, gate, load_suite, run_suite
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,30 @@ def _finish(results: list[SuiteResult], dt: str) -> dict:
     return _summary(results)
 
 
+def row_count_change(path: Path, lake: Lake, source: str, entity: str, dt: str) -> Failure | None:
+    """The suite's ``meta.row_count_change`` check: this partition's rows against the previous one's.
+
+    ``{"max_ratio": 2.0, "min_ratio": 0.5, "severity": "warning"}``: a full snapshot that halves or
+    doubles overnight means an API permission or an extractor changed, not that customers left.
+    """
+    rule = load_suite(path).get("meta", {}).get("row_count_change")
+    earlier = [d for d in lake.partitions(source, entity) if d < dt]
+    if not rule or not earlier:
+        return None
+    before = lake.manifest(Partition(source, entity, earlier[-1])).row_count
+    now = lake.manifest(Partition(source, entity, dt)).row_count
+    ratio = now / before if before else (1.0 if not now else float("inf"))
+    if rule.get("min_ratio", 0) <= ratio <= rule.get("max_ratio", float("inf")):
+        return None
+    return Failure(
+        expectation="row_count_change_vs_previous_partition",
+        kwargs={"previous_dt": earlier[-1], "previous_rows": before, "rows": now,
+                "min_ratio": rule.get("min_ratio"), "max_ratio": rule.get("max_ratio")},
+        severity=rule.get("severity", "warning"),
+        observed_value=round(ratio, 3),
+    )
+
+
 def run_raw_gate(dt: str) -> dict:
     """Validate the lake partitions of ``dt`` that have a suite; raise QualityGateError on critical."""
     lake = Lake(settings().lake)
@@ -72,7 +96,13 @@ def run_raw_gate(dt: str) -> dict:
         _, source, entity = path.name.removesuffix(".json").split(".", 2)
         if lake.manifest(Partition(source, entity, dt)) is None:
             raise QualityGateError(f"{path.stem}: no lake partition for dt={dt}")
-        results.append(run_suite(path, raw_frame(source, entity, dt, lake)))
+        result = run_suite(path, raw_frame(source, entity, dt, lake))
+        change = row_count_change(path, lake, source, entity, dt)
+        if change is not None:
+            (result.critical_failures if change.severity == "critical" else result.warnings).append(change)
+            result.success = not result.critical_failures
+        result.evaluated += 1 if load_suite(path).get("meta", {}).get("row_count_change") else 0
+        results.append(result)
     return _finish(results, dt)
 
 
