@@ -67,6 +67,9 @@ def print_summary(date: str) -> None:
             str(len(r["warnings"])),
         )
     console.print(gx)
+    docs = s.home / "docs" / "gx" / date / "index.html"
+    if docs.exists():
+        console.print(f"GX Data Docs: {docs}")
 
     if s.published.exists():
         from siyu.report_marts import print_marts_summary

@@ -96,4 +96,8 @@ def test_quality_gates_on_the_built_lake_and_warehouse(built):
     from siyu.quality.gates import suites_dir
 
     assert set(written) == {p.stem for p in suites_dir().glob("*.json")}  # every suite ran and was kept
+    docs = built["home"] / "docs" / "gx" / DAY2
+    index = (docs / "index.html").read_text()
+    assert all(f'href="{suite}.html"' in index for suite in written)
+    assert "must never be null" in (docs / "marts.dim_customers.html").read_text()  # GX's own renderer
     assert written["marts.dim_customers"]["evaluated"] == 11

@@ -7,6 +7,8 @@ before the gate decides, so a failed run still leaves its evidence.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 from pathlib import Path
 
@@ -24,6 +26,35 @@ def suites_dir() -> Path:
 
 def suite_paths(layer: str) -> list[Path]:
     return sorted(suites_dir().glob(f"{layer}.*.json"))
+
+
+def docs_dir(dt: str) -> Path:
+    """Where the run's GX Data Docs pages go: SIYU_HOME/docs/gx/<dt>/ (index.html lists the suites)."""
+    return settings().home / "docs" / "gx" / dt
+
+
+def write_docs_index(dt: str) -> Path:
+    """An index over every suite page of ``dt`` (raw and marts gates write into the same folder)."""
+    folder = docs_dir(dt)
+    rows = []
+    for path in sorted(settings().home.joinpath("quality", dt).glob("*.json")):
+        result = json.loads(path.read_text())
+        status = "pass" if result["success"] else "FAIL"
+        name = html.escape(result["suite"])
+        rows.append(
+            f'<tr><td><a href="{name}.html">{name}</a></td><td>{status}</td><td>{result["evaluated"]}</td>'
+            f"<td>{len(result['critical_failures'])}</td><td>{len(result['warnings'])}</td></tr>"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / "index.html"
+    index.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>Siyu data quality {dt}</title>"
+        f"<h1>Siyu data quality, {dt}</h1><table border=1 cellpadding=4>"
+        "<tr><th>suite</th><th>result</th><th>expectations</th><th>critical failures</th>"
+        "<th>warnings</th></tr>"
+        + "".join(rows) + "</table>"
+    )
+    return index
 
 
 def write_result(result: SuiteResult, dt: str) -> Path:
@@ -49,6 +80,8 @@ def _summary(results: list[SuiteResult]) -> dict:
 def _finish(results: list[SuiteResult], dt: str) -> dict:
     for r in results:
         write_result(r, dt)
+    write_docs_index(dt)
+    for r in results:
         # Counts and expectation names only: samples may hold identifiers, they stay in the JSON.
         log.info(
             "%s: %s, %d critical failures, %d warnings, %.2fs",
@@ -96,7 +129,7 @@ def run_raw_gate(dt: str) -> dict:
         _, source, entity = path.name.removesuffix(".json").split(".", 2)
         if lake.manifest(Partition(source, entity, dt)) is None:
             raise QualityGateError(f"{path.stem}: no lake partition for dt={dt}")
-        result = run_suite(path, raw_frame(source, entity, dt, lake))
+        result = run_suite(path, raw_frame(source, entity, dt, lake), docs_dir(dt))
         change = row_count_change(path, lake, source, entity, dt)
         if change is not None:
             (result.critical_failures if change.severity == "critical" else result.warnings).append(change)
@@ -111,5 +144,5 @@ def run_marts_gate(dt: str) -> dict:
     results = []
     for path in suite_paths("marts"):
         model = path.name.removesuffix(".json").split(".", 1)[1]
-        results.append(run_suite(path, mart_frame(model)))
+        results.append(run_suite(path, mart_frame(model), docs_dir(dt)))
     return _finish(results, dt)

@@ -136,8 +136,20 @@ def _failure(result, severity: str) -> Failure:
     )
 
 
-def run_suite(suite_path: Path, df: pd.DataFrame) -> SuiteResult:
-    """Validate ``df`` against the suite at ``suite_path``; never raises on failed expectations."""
+def render_data_docs(validation, path: Path) -> None:
+    """GX's own Data Docs page for one validation result (the renderer its site builder uses)."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(validation)))
+
+
+def run_suite(suite_path: Path, df: pd.DataFrame, docs_dir: Path | None = None) -> SuiteResult:
+    """Validate ``df`` against the suite at ``suite_path``; never raises on failed expectations.
+
+    With ``docs_dir``, the validation's Data Docs page is written there as ``<suite>.html``.
+    """
     suite = load_suite(suite_path)
     batch_definition = _batch_definition()  # first call: GX import + context, ~10 s, once per process
     start = time.perf_counter()
@@ -145,6 +157,8 @@ def run_suite(suite_path: Path, df: pd.DataFrame) -> SuiteResult:
     validation = batch.validate(
         _gx_suite(suite), result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
     )
+    if docs_dir is not None:
+        render_data_docs(validation, docs_dir / f"{suite['name']}.html")
     critical, warnings = [], []
     for result in validation.results:
         if result.success:
