@@ -60,7 +60,9 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def dbt_args(command: str, run_date: str, select: str | None = None) -> list[str]:
+def dbt_args(
+    command: str, run_date: str, select: str | None = None, extra_vars: dict | None = None
+) -> list[str]:
     project = dbt_project_dir()
     work = settings().home / "dbt"
     args = [
@@ -69,20 +71,21 @@ def dbt_args(command: str, run_date: str, select: str | None = None) -> list[str
         "--profiles-dir", str(project),
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),
-        "--vars", json.dumps({"run_date": run_date}),
+        "--vars", json.dumps({**(extra_vars or {}), "run_date": run_date}),
     ]  # fmt: skip
     if select:
         args += ["--select", select]
     return args
 
 
-def dbt_build(run_date: str, select: str | None = None) -> None:
-    """``dbt build`` (models + tests) for ``run_date``; raises DbtBuildError naming the failed nodes."""
+def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None = None) -> None:
+    """``dbt build`` (models + tests) for ``run_date``; raises DbtBuildError naming the failed nodes.
+    ``extra_vars`` override dbt_project.yml vars (windows, thresholds) for this build."""
     from dbt.cli.main import dbtRunner  # heavy import: only when building
 
     with _environ(dbt_env()):
         try:
-            result = dbtRunner().invoke(dbt_args("build", run_date, select))
+            result = dbtRunner().invoke(dbt_args("build", run_date, select, extra_vars))
         finally:
             release_duckdb()
     if result.success:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -108,6 +109,26 @@ def write_day(lake: Lake, day: str) -> None:
     for source, entity in RAW:
         rows = LAKE[day].get((source, entity), [])
         lake.write(Partition(source, entity, day), table(source, entity, rows))
+
+
+def build_fixture_warehouse(home, lake_by_day: dict[str, dict], run_date: str, **extra_vars) -> Path:
+    """Land every raw entity for each day (empty where the fixture has no rows, as the ingest DAGs do),
+    build run_date with SIYU_* pointing into `home`, and return the warehouse file."""
+    from siyu.warehouse import dbt_build
+
+    warehouse = home / "wh.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SIYU_HOME", str(home))
+        mp.setenv("SIYU_LAKE", str(home / "lake"))
+        mp.setenv("SIYU_WAREHOUSE", str(warehouse))
+        lake = Lake(str(home / "lake"))
+        for day, rows in lake_by_day.items():
+            for source, entity in RAW:
+                lake.write(
+                    Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
+                )
+        dbt_build(run_date, extra_vars=extra_vars or None)
+    return warehouse
 
 
 def snapshot(warehouse, queries: dict[str, str]) -> dict[str, list[tuple]]:

@@ -7,33 +7,25 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from siyu.contracts import RAW
-from siyu.lake import Lake, Partition
-from tests.dbt.conftest import mp_user, order, table
+from tests.dbt.conftest import build_fixture_warehouse, mp_user, order
 
 DAY = "2026-01-01"
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    from siyu.warehouse import dbt_build
 
     home = tmp_path_factory.mktemp("quarantine")
-    orders = [order(f"ord{i}", "o_1", "paid", "50.00", "2025-12-31T03:00:00", "2025-12-31T03:00:00")
-              for i in range(5)]
+    orders = [
+        order(f"ord{i}", "o_1", "paid", "50.00", "2025-12-31T03:00:00", "2025-12-31T03:00:00")
+        for i in range(5)
+    ]
     orders[1]["amount"] = Decimal("-50.00")
     orders[2]["order_id"] = None
     users = [mp_user("o_1", "u_1", "2025-12-01T00:00:00")]
     rows = {("appdb", "orders"): orders, ("appdb", "mp_users"): users}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SIYU_HOME", str(home))
-        mp.setenv("SIYU_LAKE", str(home / "lake"))
-        mp.setenv("SIYU_WAREHOUSE", str(home / "wh.duckdb"))
-        lake = Lake(str(home / "lake"))
-        for source, entity in RAW:
-            lake.write(Partition(source, entity, DAY), table(source, entity, rows.get((source, entity), [])))
-        dbt_build(DAY)
-    with duckdb.connect(str(home / "wh.duckdb"), read_only=True) as con:
+    warehouse = build_fixture_warehouse(home, {DAY: rows}, DAY)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         yield con
 
 

@@ -16,9 +16,7 @@ import hashlib
 import duckdb
 import pytest
 
-from siyu.contracts import RAW
-from siyu.lake import Lake, Partition
-from tests.dbt.conftest import mp_user, order, table, ts
+from tests.dbt.conftest import build_fixture_warehouse, mp_user, order, ts
 
 DAY = "2026-06-30"
 PAID = {
@@ -63,19 +61,8 @@ def lake_rows() -> dict:
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    from siyu.warehouse import dbt_build
-
-    home = tmp_path_factory.mktemp("segments")
-    rows = lake_rows()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SIYU_HOME", str(home))
-        mp.setenv("SIYU_LAKE", str(home / "lake"))
-        mp.setenv("SIYU_WAREHOUSE", str(home / "wh.duckdb"))
-        lake = Lake(str(home / "lake"))
-        for source, entity in RAW:
-            lake.write(Partition(source, entity, DAY), table(source, entity, rows.get((source, entity), [])))
-        dbt_build(DAY)
-    with duckdb.connect(str(home / "wh.duckdb"), read_only=True) as connection:
+    warehouse = build_fixture_warehouse(tmp_path_factory.mktemp("segments"), {DAY: lake_rows()}, DAY)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
         yield connection
 
 

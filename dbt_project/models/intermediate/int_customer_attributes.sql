@@ -3,9 +3,13 @@
 -- else how they were added, else their mini-program entry scene), gender, region. dim_customers
 -- carries these; kept apart so the marts that dim_customers feeds can use them too.
 with contacts as (
-    select customer_id, arg_min(contact_way_state, added_at) as first_state,
-        arg_min(add_way, added_at) as first_add_way, min(added_at) as first_added
-    from {{ ref('customer_contacts') }} group by 1
+    -- over the relation history: a customer deleted since still came in through their first relation
+    select ci.customer_id, arg_min(r.contact_way_state, r.added_at) as first_state,
+        arg_min(r.add_way, r.added_at) as first_add_way, min(r.added_at) as first_added
+    from {{ ref('int_wecom__relation_spells') }} r
+    join {{ ref('customer_identifiers') }} ci
+        on ci.identifier_type = 'external_userid' and ci.identifier = r.external_userid
+    group by 1
 ),
 scenes as (
     -- the mini-program entry scene of the customer's earliest user (WeChat scene values)

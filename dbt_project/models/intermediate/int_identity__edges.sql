@@ -5,9 +5,10 @@
 -- A rule that does not merge (order_receiver_phone by default) is still evidence: the junk guard
 -- counts it when it measures how many people an identifier touches.
 with contact_added as (
-    -- When staff first added the contact: earlier and truer than the first snapshot we hold.
+    -- When staff first added the contact (over every relation in the snapshot history, deleted and
+    -- inherited ones included): earlier and truer than the first snapshot we hold.
     select external_userid, min(added_at) as first_added_at
-    from {{ ref('stg_wecom__follow_users') }}
+    from {{ ref('int_wecom__relation_spells') }}
     group by external_userid
 ),
 

@@ -3,7 +3,7 @@
 -- else volume. Member engagement from their events and orders; a suggested move: a repeat buyer in a
 -- volume group moves up to a quality group, a silent member of a quality group moves down.
 with members as (
-    select m.chat_id, m.external_userid, m.joined_at, ci.customer_id
+    select m.chat_id, m.external_userid, m.joined_at, m.join_scene, m.invitor_userid, ci.customer_id
     from {{ ref('stg_wecom__group_members') }} m
     left join {{ ref('customer_identifiers') }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = m.external_userid
@@ -25,6 +25,8 @@ select
     m.external_userid,
     m.customer_id,
     m.joined_at,
+    m.join_scene,
+    m.invitor_userid,
     gr.members as group_members,
     case
         when gr.members <= {{ var('community_small_size') }} then 'small'

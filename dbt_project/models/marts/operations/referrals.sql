@@ -1,6 +1,8 @@
--- [invitee] Who brought whom: the mini-program inviter (inviter_openid), else the sharer whose share
--- led to the invitee's first visit (sharer_openid on it), else the staff member who invited them into
--- a customer group. One row per invited customer, the earliest evidence winning.
+-- [invitee] Who brought whom: the mini-program inviter (inviter_openid on the invitee's user row), or
+-- the sharer whose share led to the invitee's first visit (sharer_openid in their first session). One
+-- row per invited customer: the inviter of the earliest evidence; via 'share' when that inviter's
+-- share brought the first visit. (A group's invitor is a staff member, not a customer:
+-- community_members keeps it.)
 with openid_customer as (
     select identifier as mp_openid, customer_id from {{ ref('customer_identifiers') }}
     where identifier_type = 'mp_openid'
@@ -13,14 +15,32 @@ evidence as (
     join openid_customer invitee on invitee.mp_openid = u.mp_openid
     join openid_customer inviter on inviter.mp_openid = u.inviter_openid
     union all
+    -- a sharer_openid on any event of the invitee's first session (the landing page carries it)
     select e.customer_id, inviter.customer_id, 'share', min(e.event_at)
     from {{ ref('fct_events') }} e
+    join (
+        select customer_id, min(started_at) as started_at, arg_min(ended_at, started_at) as ended_at
+        from {{ ref('fct_sessions') }} group by customer_id
+    ) first_visit on first_visit.customer_id = e.customer_id
+        and e.event_at between first_visit.started_at and first_visit.ended_at
     join openid_customer inviter on inviter.mp_openid = e.sharer_openid
     group by all
+),
+
+chosen as (
+    select invitee_id, arg_min(inviter_id, referred_at) as inviter_id, min(referred_at) as referred_at
+    from evidence
+    where invitee_id <> inviter_id
+    group by invitee_id
 )
 
-select invitee_id, arg_min(inviter_id, referred_at) as inviter_id, arg_min(via, referred_at) as via,
-    min(referred_at) as referred_at
-from evidence
-where invitee_id <> inviter_id
-group by invitee_id
+select
+    c.invitee_id,
+    c.inviter_id,
+    -- 'share' when the inviter's share brought the first visit (a recommendation), else an invite
+    case when exists (
+        select 1 from evidence e
+        where e.invitee_id = c.invitee_id and e.inviter_id = c.inviter_id and e.via = 'share'
+    ) then 'share' else 'mp_inviter' end as via,
+    c.referred_at
+from chosen c

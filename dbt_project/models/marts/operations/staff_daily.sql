@@ -1,41 +1,55 @@
--- [staff × day] Each staff member's day: contacts held, new adds, inherited contacts, behaviour stats
--- from get_user_behavior_data, reply rate and capacity used of WeCom's 5,000-contact limit (var).
--- Contact counts are from the latest snapshot's relations (added_at), so "contacts" is the number
--- held at the end of each day among the relations that still exist; "lost" needs two snapshots and
--- counts relations present in the previous snapshot and gone from the latest.
-with relations as (
-    select staff_userid, external_userid, cast(added_at as date) as added_on, add_way
-    from {{ ref('stg_wecom__follow_users') }}
+-- [staff × day] Each staff member's day: contacts held at the end of the day, new adds, contacts
+-- inherited from a departed colleague (add_way 202), relations lost, the behaviour stats of
+-- get_user_behavior_data, reply rate and capacity used of WeCom's 5,000-contact limit (var).
+-- Contacts and losses come from the relation history over all snapshots: a relation counts from its
+-- added day until the first snapshot without it, which is also the day it is counted as lost.
+with relations as (select * from {{ ref('int_wecom__relation_spells') }}),
+
+changes as (
+    select staff_userid, added_on as day, count(*) as new_adds,
+        count(*) filter (where add_way = 202) as inherited, 0 as lost
+    from relations group by all
+    union all
+    select staff_userid, removed_on, 0, 0, count(*)
+    from relations where removed_on is not null group by all
 ),
 
-snapshots as (
-    select distinct cast(dt as date) as snapshot_date
-    from {{ source('wecom', 'follow_users') }} where cast(dt as date) <= {{ run_date() }}
+daily_changes as (
+    select staff_userid, day, sum(new_adds) as new_adds, sum(inherited) as inherited, sum(lost) as lost
+    from changes group by all
 ),
 
-lost as (
-    -- relations in the previous snapshot that the latest one no longer holds
-    select p.userid as staff_userid, (select max(snapshot_date) from snapshots) as day, count(*) as lost
-    from {{ source('wecom', 'follow_users') }} p
-    where cast(p.dt as date) = (select max(snapshot_date) from snapshots where snapshot_date < (select max(snapshot_date) from snapshots))
-      and not exists (select 1 from relations r where r.staff_userid = p.userid and r.external_userid = p.external_userid)
-    group by all
-),
+behaviour as (select * from {{ ref('stg_wecom__user_behavior') }} where stat_date <= {{ run_date() }}),
 
-days as (
-    select b.staff_userid, b.stat_date as day from {{ ref('stg_wecom__user_behavior') }} b
+-- The days reported: every day with a change (an add or a loss), with behaviour stats, and run_date.
+all_days as (
+    select staff_userid, day from daily_changes
     union
-    select staff_userid, {{ run_date() }} from relations
+    select staff_userid, stat_date from behaviour
+    union
+    select distinct staff_userid, {{ run_date() }} from relations
+),
+
+running as (
+    select
+        d.staff_userid,
+        d.day,
+        coalesce(c.new_adds, 0) as new_adds,
+        coalesce(c.inherited, 0) as inherited,
+        coalesce(c.lost, 0) as lost,
+        sum(coalesce(c.new_adds, 0) - coalesce(c.lost, 0))
+            over (partition by d.staff_userid order by d.day) as contacts
+    from all_days d
+    left join daily_changes c using (staff_userid, day)
 )
 
 select
-    d.staff_userid,
-    d.day,
-    (select count(*) from relations r where r.staff_userid = d.staff_userid and r.added_on <= d.day) as contacts,
-    (select count(*) from relations r where r.staff_userid = d.staff_userid and r.added_on = d.day) as new_adds,
-    (select count(*) from relations r
-     where r.staff_userid = d.staff_userid and r.added_on = d.day and r.add_way = 202) as inherited,
-    coalesce(l.lost, 0) as lost,
+    r.staff_userid,
+    r.day,
+    cast(r.contacts as bigint) as contacts,
+    cast(r.new_adds as bigint) as new_adds,
+    cast(r.inherited as bigint) as inherited,
+    cast(r.lost as bigint) as lost,
     b.chat_cnt,
     b.message_cnt,
     b.reply_percentage / 100.0 as reply_rate,
@@ -43,9 +57,7 @@ select
     b.negative_feedback_cnt,
     b.new_apply_cnt,
     b.new_contact_cnt,
-    round((select count(*) from relations r where r.staff_userid = d.staff_userid and r.added_on <= d.day)
-          / {{ var('staff_contact_capacity') }}, 4) as capacity_used
-from days d
-left join {{ ref('stg_wecom__user_behavior') }} b on b.staff_userid = d.staff_userid and b.stat_date = d.day
-left join lost l on l.staff_userid = d.staff_userid and l.day = d.day
-where d.day <= {{ run_date() }}
+    round(r.contacts / {{ var('staff_contact_capacity') }}, 4) as capacity_used
+from running r
+left join behaviour b on b.staff_userid = r.staff_userid and b.stat_date = r.day
+where r.day <= {{ run_date() }}

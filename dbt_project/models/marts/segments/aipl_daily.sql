@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 -- [day] The AIPL chain on each run date: customers per stage. A re-run of a date replaces its row.
 select
     {{ run_date() }} as as_of_date,
