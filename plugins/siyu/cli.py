@@ -62,11 +62,14 @@ def demo(
     days: Days = 60,
     seed: Seed = 7,
     faults: Annotated[float, typer.Option(help="share of WeCom simulator requests that fail")] = 0.0,
+    history_days: Annotated[
+        int, typer.Option(help="also land the WeCom snapshot this many days earlier (0: none)")
+    ] = 7,
 ) -> None:
     """Simulate, then run the real ingest and warehouse DAGs for the last day, and summarise."""
     from siyu.demo import run_demo
 
-    run_demo(people=people, days=days, seed=seed, end=END, faults=faults)
+    run_demo(people=people, days=days, seed=seed, end=END, faults=faults, history_days=history_days)
 
 
 @app.command()
@@ -121,6 +124,20 @@ def bench_identity(
     from siyu.identity.bench import bench_identity as run
 
     typer.echo(json.dumps(run(people), indent=2))
+
+
+@app.command("bench-stability")
+def bench_stability(
+    people: Annotated[int, typer.Option(help="people in the simulated world")] = 5000,
+    span: Annotated[int, typer.Option(help="days landed and built one after another")] = 7,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Land a simulated world day by day and measure how many customers keep their customer_id."""
+    import json
+
+    from siyu.identity.stability import bench_stability as run
+
+    typer.echo(json.dumps(run(people=people, seed=seed, span=span), indent=2))
 
 
 if __name__ == "__main__":

@@ -28,14 +28,17 @@ NEEDS_WECOM = ("siyu_ingest_wecom", EXPORTS_DAG)
 
 
 @contextlib.contextmanager
-def wecom_connection(needed: bool = True, faults: float = 0.0) -> Iterator[dict[str, str]]:
-    """Env for the DAG subprocesses: the configured WeCom connection, else a simulator we serve."""
+def wecom_connection(
+    needed: bool = True, faults: float = 0.0, as_of: dt.datetime | None = None
+) -> Iterator[dict[str, str]]:
+    """Env for the DAG subprocesses: the configured WeCom connection, else a simulator we serve
+    (as the corp stood at `as_of`, by default at the end of the simulated window)."""
     if not needed or os.environ.get("AIRFLOW_CONN_SIYU_WECOM"):
         yield {}
         return
     from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
 
-    server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults)
+    server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults, as_of=as_of)
     try:
         uri = f"http://{DEMO_CORPID}:{DEMO_SECRET}@127.0.0.1:{server.server_port}"
         yield {"AIRFLOW_CONN_SIYU_WECOM": uri}
@@ -43,9 +46,12 @@ def wecom_connection(needed: bool = True, faults: float = 0.0) -> Iterator[dict[
         server.shutdown()
 
 
-def run_dags(dag_ids: tuple[str, ...], date: str, faults: float = 0.0) -> dict[str, float]:
+def run_dags(
+    dag_ids: tuple[str, ...], date: str, faults: float = 0.0, as_of: dt.datetime | None = None
+) -> dict[str, float]:
     timings = {}
-    with wecom_connection(needed=any(d in NEEDS_WECOM for d in dag_ids), faults=faults) as extra:
+    needed = any(d in NEEDS_WECOM for d in dag_ids)
+    with wecom_connection(needed=needed, faults=faults, as_of=as_of) as extra:
         env = airflow_env(extra)
         ensure_metadata_db(env)
         for dag_id in dag_ids:
@@ -57,8 +63,11 @@ def run_dags(dag_ids: tuple[str, ...], date: str, faults: float = 0.0) -> dict[s
     return timings
 
 
-def run_demo(people: int, days: int, seed: int, end: dt.date, faults: float = 0.0) -> None:
+def run_demo(
+    people: int, days: int, seed: int, end: dt.date, faults: float = 0.0, history_days: int = 7
+) -> None:
     from siyu.report import print_summary
+    from siyu.simulator.timeline import run_moment
     from siyu.simulator.world import build_world, write_world
 
     s = settings()
@@ -69,6 +78,11 @@ def run_demo(people: int, days: int, seed: int, end: dt.date, faults: float = 0.
     with console.status(f"simulating {people} people over {days} days"):
         write_world(build_world(people=people, days=days, seed=seed, end=end), s.sim_dir, s.appdb_url)
     console.print(f"[green]✓[/] world of {people} people, {days} days, seed {seed} → {s.sim_dir}")
+    if history_days:
+        # WeCom is a snapshot API: the marts' history (relations lost, contacts deleted by every staff
+        # member, 7-day retention) needs an earlier snapshot, as a pipeline running daily would hold.
+        earlier = end - dt.timedelta(days=history_days)
+        run_dags(("siyu_ingest_wecom",), earlier.isoformat(), faults, as_of=run_moment(earlier))
     date = end.isoformat()
     run_dags((*INGEST_DAGS, WAREHOUSE_DAG, EXPORTS_DAG), date, faults)
     print_summary(date)

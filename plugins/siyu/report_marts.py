@@ -52,6 +52,26 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
                     f"AIPL chain on {date}: Awareness {a:,} → Interest {i:,} → Purchase {p:,} "
                     f"→ Loyalty {loyal:,}"
                 )
+        if "funnel_daily" in present:
+            steps = con.execute(
+                "select sum(acquired), sum(retained_7d), sum(activated), sum(converted), sum(referred), "
+                "sum(repurchased), sum(recommended), sum(co_creators) from funnel_daily"
+            ).fetchall()[0]
+            names = ("acquired", "retained 7d", "activated", "converted", "referred", "repurchased",
+                     "recommended", "co-creators")  # fmt: skip
+            counts = " → ".join(f"{n} {int(v or 0):,}" for n, v in zip(names, steps, strict=True))
+            console.print(f"Eight steps (customers by acquisition day): {counts}")
+        if "staff_daily" in present:
+            (held,) = con.execute("select sum(contacts) from staff_daily where day = ?", [date]).fetchall()[0]
+            week = con.execute(
+                "select sum(new_adds)::int, sum(inherited)::int, sum(lost)::int from staff_daily "
+                "where day > cast(? as date) - 7 and day <= cast(? as date)",
+                [date, date],
+            ).fetchall()[0]
+            console.print(
+                f"Staff on {date}: {int(held or 0):,} contacts held; last 7 days {week[0] or 0:,} added "
+                f"({week[1] or 0:,} inherited), {week[2] or 0:,} lost"
+            )
         if "customer_lifecycle" in present:
             stages = dict(
                 con.execute(

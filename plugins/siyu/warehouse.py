@@ -46,7 +46,7 @@ def dbt_env() -> dict[str, str]:
 
 
 @contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
+def environ(values: dict[str, str]) -> Iterator[None]:
     # dbtRunner runs in this process and reads os.environ; restore it afterwards.
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
@@ -83,7 +83,7 @@ def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None 
     ``extra_vars`` override dbt_project.yml vars (windows, thresholds) for this build."""
     from dbt.cli.main import dbtRunner  # heavy import: only when building
 
-    with _environ(dbt_env()):
+    with environ(dbt_env()):
         try:
             result = dbtRunner().invoke(dbt_args("build", run_date, select, extra_vars))
         finally:
@@ -103,7 +103,7 @@ def dbt_run_timed(run_date: str, select: str) -> dict[str, float]:
     """``dbt run`` (models only) of a selection; returns seconds per model. For benchmarks."""
     from dbt.cli.main import dbtRunner
 
-    with _environ(dbt_env()):
+    with environ(dbt_env()):
         try:
             result = dbtRunner().invoke(dbt_args("run", run_date, select) + ["--quiet"])
         finally:

@@ -21,7 +21,8 @@ wecom_contact as (
         case when p.unionid is not null then 'unionid' end as right_type,
         p.unionid as right_identifier,
         least(a.first_added_at, cast(p.first_snapshot_date as timestamptz)) as first_seen_at,
-        cast(p.last_snapshot_date as timestamptz) as last_seen_at
+        cast(p.last_snapshot_date as timestamptz) as last_seen_at,
+        p.first_snapshot_date as first_landed_on
     from {{ ref('stg_wecom__external_contact_unionids') }} p
     left join contact_added a using (external_userid)
 ),
@@ -35,7 +36,8 @@ mp_user as (
         case when unionid is not null then 'unionid' end as right_type,
         unionid as right_identifier,
         created_at as first_seen_at,
-        updated_at as last_seen_at
+        updated_at as last_seen_at,
+        first_extracted_dt as first_landed_on
     from {{ ref('stg_appdb__mp_users') }}
 ),
 
@@ -48,24 +50,28 @@ order_buyer as (
         cast(null as varchar) as right_type,
         cast(null as varchar) as right_identifier,
         min(created_at) as first_seen_at,
-        max(updated_at) as last_seen_at
+        max(updated_at) as last_seen_at,
+        min(first_extracted_dt) as first_landed_on
     from {{ ref('stg_appdb__orders') }}
     group by mp_openid
 ),
 
 group_member as (
     -- An external WeChat member of a customer group: WeCom reports their unionid when the corp is bound.
+    -- Over every snapshot: a member who left the group is still the same person.
     select
         'group_member_unionid' as rule,
         'wecom.group_members' as source,
         'external_userid' as left_type,
-        external_userid as left_identifier,
+        userid as left_identifier,
         'unionid' as right_type,
-        unionid as right_identifier,
-        least(joined_at, cast(first_snapshot_date as timestamptz)) as first_seen_at,
-        cast(snapshot_date as timestamptz) as last_seen_at
-    from {{ ref('stg_wecom__group_members') }}
-    where member_type = 'external' and unionid is not null
+        nullif(trim(unionid), '') as right_identifier,
+        least(min(join_time), min(cast(cast(dt as date) as timestamptz))) as first_seen_at,
+        max(cast(cast(dt as date) as timestamptz)) as last_seen_at,
+        min(cast(dt as date)) as first_landed_on
+    from {{ source('wecom', 'group_members') }}
+    where cast(dt as date) <= {{ run_date() }} and type = 2 and nullif(trim(unionid), '') is not null
+    group by all
 ),
 
 mp_phone as (
@@ -78,13 +84,16 @@ mp_phone as (
         'phone_hash' as right_type,
         phone_hash as right_identifier,
         updated_at as first_seen_at,
-        updated_at as last_seen_at
+        updated_at as last_seen_at,
+        -- the version holding the phone may have landed later; the user's first landing bounds it
+        first_extracted_dt as first_landed_on
     from {{ ref('stg_appdb__mp_users') }}
     where phone_hash is not null
 ),
 
 staff_remark_phone as (
-    -- A phone a staff member noted on the contact (remark_mobiles).
+    -- A phone a staff member noted on the contact (remark_mobiles), over every snapshot: the evidence
+    -- outlives the relation (a contact deleted later is still the person whose phone was noted).
     select
         'staff_remark_phone' as rule,
         'wecom.follow_users' as source,
@@ -92,11 +101,12 @@ staff_remark_phone as (
         f.external_userid as left_identifier,
         'phone_hash' as right_type,
         m.phone_hash as right_identifier,
-        min(f.added_at) as first_seen_at,
-        max(cast(f.snapshot_date as timestamptz)) as last_seen_at
-    from {{ ref('stg_wecom__follow_users') }} f,
+        min(f.createtime) as first_seen_at,
+        max(cast(cast(f.dt as date) as timestamptz)) as last_seen_at,
+        min(cast(f.dt as date)) as first_landed_on
+    from {{ source('wecom', 'follow_users') }} f,
         unnest(f.remark_mobile_hashes) as m(phone_hash)
-    where m.phone_hash is not null
+    where cast(f.dt as date) <= {{ run_date() }} and f.external_userid is not null and m.phone_hash is not null
     group by all
 ),
 
@@ -111,7 +121,8 @@ order_receiver_phone as (
         'phone_hash' as right_type,
         receiver_phone_hash as right_identifier,
         min(created_at) as first_seen_at,
-        max(updated_at) as last_seen_at
+        max(updated_at) as last_seen_at,
+        min(first_extracted_dt) as first_landed_on
     from {{ ref('stg_appdb__orders') }}
     where receiver_phone_hash is not null
     group by all
@@ -136,6 +147,7 @@ select
     right_identifier,
     min(first_seen_at) as first_seen_at,
     max(last_seen_at) as last_seen_at,
+    min(first_landed_on) as first_landed_on,
     right_identifier is not null and rule in {{ sql_list(var('identity_merge_rules')) }} as merges
 from all_edges
 where left_identifier is not null

@@ -8,7 +8,9 @@ select
     inviter_openid,
     created_at,
     updated_at,
-    cast(dt as date) as extracted_dt
+    cast(dt as date) as extracted_dt,
+    -- the first run that landed this openid: when the warehouse first knew it (identity ranks on it)
+    min(cast(dt as date)) over (partition by openid) as first_extracted_dt
 from {{ source('appdb', 'mp_users') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ quarantine_reason(var('mp_user_quarantine_checks')) }} is null

@@ -14,7 +14,9 @@ select
     paid_at,
     created_at,
     updated_at,
-    cast(dt as date) as extracted_dt
+    cast(dt as date) as extracted_dt,
+    -- the first run that landed this order_id: when the warehouse first knew it (identity ranks on it)
+    min(cast(dt as date)) over (partition by order_id) as first_extracted_dt
 from {{ source('appdb', 'orders') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ quarantine_reason(var('order_quarantine_checks')) }} is null

@@ -135,7 +135,13 @@ def build_contacts(
     start: dt.datetime,
     stop: dt.datetime,
     tag_ids: list[str],
+    history: dict | None = None,
 ) -> list[dict]:
+    """The contacts as the API shows them at `stop`. What happened on the way (relations that ended
+    when staff resigned, contacts deleted by every staff member) goes into `history`, so the corp can
+    be served as of any earlier moment (timeline.state_at); it draws nothing from `rng`."""
+    history = history if history is not None else {}
+    ended, deleted = history.setdefault("ended_follows", []), history.setdefault("deleted_contacts", [])
     by_userid = {s.userid: s for s in staff}
     contacts = []
     for person in people:
@@ -168,6 +174,9 @@ def build_contacts(
             left_at = start + dt.timedelta(days=member.left_day) if member.left_day is not None else None
             if left_at is not None and left_at < stop:
                 # Resigned: the customer is inherited by the successor, unless they already follow.
+                if follow["createtime"] < epoch(left_at):
+                    ext_id = person.external_userid
+                    ended.append({"external_userid": ext_id, "until": epoch(left_at), "follow": follow})
                 if any(f["userid"] == member.successor for f in follows):
                     continue
                 follow = {
@@ -180,10 +189,20 @@ def build_contacts(
                 follow.pop("state", None)
             contact["follow_user"].append(follow)
         if rng.random() < 0.03:  # deleted by every staff member: gone from the API
+            if contact["follow_user"]:
+                deleted.append({"deleted_at": _deleted_at(person, contact, stop), "contact": contact})
             continue
         if contact["follow_user"]:
             contacts.append(contact)
     return contacts
+
+
+def _deleted_at(person: Person, contact: dict, stop: dt.datetime) -> int:
+    """When the last staff member deleted the contact: after their last relation began. Its own seeded
+    generator, so recording it leaves the world's main random stream (and every other value) as is."""
+    last_added = max(f["createtime"] for f in contact["follow_user"])
+    share = random.Random(f"deleted:{person.person_id}").random()
+    return int(last_added + (epoch(stop) - last_added) * share)
 
 
 def build_group_chats(
@@ -305,7 +324,13 @@ def build_state(
 ) -> dict:
     tag_groups = build_tag_groups(rng, start)
     tag_ids = [t["id"] for g in tag_groups for t in g["tag"]]
-    contacts = build_contacts(rng, faker, people, staff, start, stop, tag_ids)
+    history: dict = {}
+    contacts = build_contacts(rng, faker, people, staff, start, stop, tag_ids, history)
+    history["staff_left"] = {
+        s.userid: epoch(start + dt.timedelta(days=s.left_day))
+        for s in staff
+        if s.left_day is not None and start + dt.timedelta(days=s.left_day) < stop
+    }
     return {
         "follow_user_list": [s.userid for s in staff if s.left_day is None],
         "contacts": contacts,
@@ -313,4 +338,5 @@ def build_state(
         "tag_groups": tag_groups,
         "contact_ways": build_contact_ways(rng, staff),
         "behavior": build_behavior(rng, contacts, staff, start, stop),
+        "history": history,
     }

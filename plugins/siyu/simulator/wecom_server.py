@@ -9,6 +9,7 @@ limits (45009, 45033), a token expiring mid-run (42001), 5xx, slow answers and d
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import threading
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from siyu.simulator.timeline import state_at
 
 DEMO_CORPID = "wwsiyudemo0000001"
 DEMO_SECRET = "siyu-demo-secret"
@@ -285,10 +288,18 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def serve(
-    state_path: Path | str | dict, host: str = "127.0.0.1", port: int = 0, faults: float = 0.0, seed: int = 0
+    state_path: Path | str | dict,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    faults: float = 0.0,
+    seed: int = 0,
+    as_of: dt.datetime | None = None,
 ) -> tuple[WeComServer, threading.Thread]:
-    """Start the simulator in a background thread; ``port=0`` takes a free port (server.server_port)."""
+    """Start the simulator in a background thread; ``port=0`` takes a free port (server.server_port).
+    ``as_of`` serves the corp as it was at that moment (default: the end of the simulated window)."""
     data = state_path if isinstance(state_path, dict) else json.loads(Path(state_path).read_text())
+    if as_of is not None:
+        data = state_at(data, as_of)
     server = WeComServer((host, port), WeComState(data), faults, seed)
     thread = threading.Thread(target=server.serve_forever, name="wecom-simulator", daemon=True)
     thread.start()

@@ -1,0 +1,102 @@
+"""The simulated corp and app DB as they stood at an earlier moment (what a daily run saw that day)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import pytest
+
+from siyu.simulator.timeline import appdb_rows_at, state_at
+from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+from siyu.simulator.world import build_world
+
+END = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(people=600, days=45, seed=5, end=END)
+
+
+def relations(state: dict) -> set[tuple[str, str, int]]:
+    return {
+        (c["external_contact"]["external_userid"], f["userid"], f["createtime"])
+        for c in state["contacts"]
+        for f in c["follow_user"]
+    }
+
+
+def test_at_the_end_of_the_window_the_state_is_the_final_one(world):
+    final = world.wecom_state
+    at_stop = state_at(final, world.end.replace(tzinfo=dt.UTC))  # World.end: the window's exclusive end
+    assert relations(at_stop) == relations(final)
+    assert at_stop["follow_user_list"] == final["follow_user_list"]
+
+
+def test_a_contact_deleted_by_every_staff_member_is_there_until_the_deletion(world):
+    gone = world.wecom_state["history"]["deleted_contacts"]
+    assert gone, "the default noise deletes ~3 % of contacts"
+    record = gone[0]
+    euid = record["contact"]["external_contact"]["external_userid"]
+    listed = {c["external_contact"]["external_userid"] for c in world.wecom_state["contacts"]}
+    assert euid not in listed
+    before = state_at(world.wecom_state, record["deleted_at"] - 1)
+    after = state_at(world.wecom_state, record["deleted_at"])
+    assert euid in {c["external_contact"]["external_userid"] for c in before["contacts"]}
+    assert euid not in {c["external_contact"]["external_userid"] for c in after["contacts"]}
+
+
+def test_before_a_resignation_the_original_staff_member_holds_the_customer(world):
+    ended = world.wecom_state["history"]["ended_follows"][0]
+    left = world.wecom_state["history"]["staff_left"][ended["follow"]["userid"]]
+    assert ended["until"] == left
+    before = relations(state_at(world.wecom_state, left - 1))
+    after = relations(state_at(world.wecom_state, left))
+    original = (ended["external_userid"], ended["follow"]["userid"], ended["follow"]["createtime"])
+    assert original in before and original not in after
+    # the resigned member is listed (get_follow_user_list) while still employed
+    assert ended["follow"]["userid"] in state_at(world.wecom_state, left - 1)["follow_user_list"]
+    assert ended["follow"]["userid"] not in world.wecom_state["follow_user_list"]
+
+
+def test_the_server_serves_the_corp_as_of_a_moment(world):
+    moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    server, _ = serve(world.wecom_state, as_of=moment)
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/cgi-bin"
+        token = httpx.get(
+            f"{base}/gettoken", params={"corpid": DEMO_CORPID, "corpsecret": DEMO_SECRET}
+        ).json()
+        staff = httpx.get(
+            f"{base}/externalcontact/get_follow_user_list", params={"access_token": token["access_token"]}
+        ).json()["follow_user"]
+        served = httpx.post(
+            f"{base}/externalcontact/batch/get_by_user",
+            params={"access_token": token["access_token"]},
+            json={"userid_list": staff[:100], "limit": 100},
+        ).json()["external_contact_list"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert served and all(c["follow_info"]["createtime"] <= moment.timestamp() for c in served)
+
+
+def test_app_db_rows_stand_as_they_were(world):
+    moment = dt.datetime.combine(END - dt.timedelta(days=5), dt.time())
+    rows = appdb_rows_at(world.appdb_rows, moment)
+    assert all(u["created_at"] < moment and u["updated_at"] < moment for u in rows["mp_users"])
+    later_phone = [u for u in world.appdb_rows["mp_users"] if u["created_at"] < moment <= u["updated_at"]]
+    assert later_phone, "some users authorise their phone days after they arrive"
+    then = {u["openid"]: u for u in rows["mp_users"]}
+    assert all(then[u["openid"]]["phone"] is None for u in later_phone)
+    assert all(o["updated_at"] < moment for o in rows["orders"])
+    orders_then = {o["order_id"]: o for o in rows["orders"]}
+    paid_later = [
+        o["order_id"]
+        for o in world.appdb_rows["orders"]
+        if o["created_at"] < moment and o["paid_at"] and o["paid_at"] >= moment
+    ]
+    assert all(
+        orders_then[o]["status"] == "created" and orders_then[o]["paid_at"] is None for o in paid_later
+    )
