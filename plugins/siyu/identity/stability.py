@@ -1,10 +1,11 @@
 """`siyu bench-stability`: do customers keep their customer_id when the next day's data arrives?
 
 A simulated world is landed day by day as the daily DAGs would land it (WeCom served as of the end of
-each day, the app DB by watermark up to it, that day's tracking files), and the identity models are
-built for each date. Between consecutive dates a customer is *kept* when every identifier it had
-still resolves to the same customer_id. A customer that is not kept should be explained by the merge
-log: absorbed into an older customer (merge) or cut by the junk guard (split).
+each day, the app DB's rows as they stood then and extracted by watermark, that day's tracking files),
+and the identity models are built for each date. Between consecutive dates a customer is *kept* when
+every identifier it had (unless quarantined since) still resolves to the same customer_id. A customer
+that is not kept should be explained by the merge log: absorbed into an older customer (merge) or
+split by the junk guard.
 """
 
 from __future__ import annotations
