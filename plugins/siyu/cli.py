@@ -15,6 +15,10 @@ END = dt.date(2026, 11, 24)
 People = Annotated[int, typer.Option("--people", help="people in the simulated world")]
 Days = Annotated[int, typer.Option("--days", help="days of history")]
 Seed = Annotated[int, typer.Option("--seed", help="random seed: same seed, same world")]
+# `siyu bench identity|stability|appdb`: benchmarks (figures, not tests). The hyphenated forms
+# (`siyu bench-identity`, ...) stay as hidden aliases for scripts written against them.
+bench = typer.Typer(no_args_is_help=True, help="Benchmarks: wall time, peak memory, stability.")
+app.add_typer(bench, name="bench")
 
 
 @app.command()
@@ -91,7 +95,8 @@ def report(date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")]
     print_summary(date)
 
 
-@app.command("bench-appdb")
+@bench.command("appdb")
+@app.command("bench-appdb", hidden=True)
 def bench_appdb(
     rows: Annotated[int, typer.Option(help="orders to generate and extract")] = 1_000_000,
     appdb_url: Annotated[str | None, typer.Option(help="a server to bench on (default: temp SQLite)")] = None,
@@ -114,7 +119,8 @@ def score_identity() -> None:
     typer.echo(json.dumps(run(), indent=2))
 
 
-@app.command("bench-identity")
+@bench.command("identity")
+@app.command("bench-identity", hidden=True)
 def bench_identity(
     people: Annotated[int, typer.Option(help="people in the synthetic graph")] = 1_000_000,
 ) -> None:
@@ -126,7 +132,8 @@ def bench_identity(
     typer.echo(json.dumps(run(people), indent=2))
 
 
-@app.command("bench-stability")
+@bench.command("stability")
+@app.command("bench-stability", hidden=True)
 def bench_stability(
     people: Annotated[int, typer.Option(help="people in the simulated world")] = 5000,
     span: Annotated[int, typer.Option(help="days landed and built one after another")] = 7,

@@ -10,7 +10,6 @@ identity models; per-model seconds come from dbt's run results. Peak memory is t
 from __future__ import annotations
 
 import datetime as dt
-import os
 import resource
 import tempfile
 import time
@@ -98,6 +97,15 @@ def synthetic_lake(root: Path, people: int, seed: int = 1) -> dict[str, int]:
     return counts
 
 
+def temp_home(home: Path) -> dict[str, str]:
+    """SIYU_* settings pointing into a throwaway directory: a benchmark never touches ./data."""
+    return {
+        "SIYU_HOME": str(home),
+        "SIYU_LAKE": str(home / "lake"),
+        "SIYU_WAREHOUSE": str(home / "wh" / "siyu.duckdb"),
+    }
+
+
 def networkx_baseline(warehouse: Path) -> dict[str, float]:
     import duckdb
     import networkx as nx
@@ -114,17 +122,10 @@ def networkx_baseline(warehouse: Path) -> dict[str, float]:
 
 
 def bench_identity(people: int) -> dict:
-    from siyu.warehouse import dbt_run_timed
+    from siyu.warehouse import dbt_run_timed, environ
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, environ(temp_home(Path(tmp))):
         home = Path(tmp)
-        os.environ.update(
-            {
-                "SIYU_HOME": str(home),
-                "SIYU_LAKE": str(home / "lake"),
-                "SIYU_WAREHOUSE": str(home / "wh" / "siyu.duckdb"),
-            }
-        )
         started = time.perf_counter()
         landed = synthetic_lake(home / "lake", people)
         lake_seconds = time.perf_counter() - started

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from siyu.identity.bench import IDENTITY_MODELS
+from siyu.identity.bench import IDENTITY_MODELS, temp_home
 
 
 def land_day(day: dt.date, world) -> None:
@@ -96,12 +96,7 @@ def bench_stability(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        where = {
-            "SIYU_HOME": str(home),
-            "SIYU_LAKE": str(home / "lake"),
-            "SIYU_WAREHOUSE": str(home / "wh.duckdb"),
-        }
-        with environ(where):
+        with environ(temp_home(home)):
             from siyu.config import settings
 
             world = build_world(people=people, days=days, seed=seed, end=end)

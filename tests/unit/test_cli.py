@@ -1,0 +1,29 @@
+"""The `siyu` command exposes what README and the Makefile promise."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from typer.testing import CliRunner
+
+from siyu.cli import app
+
+
+def test_bench_group_lists_the_three_benchmarks():
+    result = CliRunner().invoke(app, ["bench", "--help"])
+    assert result.exit_code == 0
+    assert all(name in result.output for name in ("identity", "stability", "appdb"))
+
+
+def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the bench works in a temp dir of its own; nothing lands here
+    before = {k: v for k, v in os.environ.items() if k.startswith("SIYU_")}
+    result = CliRunner().invoke(app, ["bench", "identity", "--people", "2000"])
+    assert {k: v for k, v in os.environ.items() if k.startswith("SIYU_")} == before  # settings restored
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    assert report["people"] == 2000
+    assert report["networkx_connected_components"]["components"] > 0
+    assert {"int_identity__nodes", "customer_identifiers"} <= set(report["per_model_seconds"])
+    assert not list(tmp_path.iterdir())
