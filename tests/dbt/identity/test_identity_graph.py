@@ -7,6 +7,11 @@
 - tie: a unionid and an openid first seen at the same instant → the unionid anchors (type order).
 - merge: day 1 mini-program user m1 and a WeCom contact m2 (no unionid, staff noted phone pm) are
   two customers; on day 2 m1 authorises pm → one customer, m1's (older) id survives, merge logged.
+- late hub: day 1 users lh1, lh2 share phone pl (one customer, anchored on lh1); on day 2 lh3 and lh4
+  authorise pl too → pl is cut, lh1's part keeps the id, lh2 gets its own, the split is logged.
+- late evidence: day 1 knows openid o_late only from an order (10 Jul); on day 2 its user row lands with
+  unionid u_late and an older created_at (9 Jul): the customer keeps the id it had (anchored on the
+  identifier the warehouse knew first), it does not move to the unionid.
 """
 
 from __future__ import annotations
@@ -61,6 +66,10 @@ def day1() -> dict:
         user("o_tie", "u_tie", "2025-07-04T00:00:00"),
         user("o_m1", "u_m1", "2025-07-05T00:00:00"),
     ]
+    users += [
+        user("o_lh1", None, "2025-07-07T00:00:00", phone="13755556666"),
+        user("o_lh2", None, "2025-07-08T00:00:00", phone="13755556666"),
+    ]
     receiver = order("ord_fam", "o_a", "paid", "10.00", "2025-07-06T00:00:00", "2025-07-06T00:00:00")
     receiver["receiver_phone_hash"] = phone_hash("13733334444", KEY)
     contacts.append(contact("e_m2", None))
@@ -71,14 +80,19 @@ def day1() -> dict:
         ("appdb", "mp_users"): users,
         ("wecom", "external_contacts"): contacts,
         ("wecom", "follow_users"): follows,
-        ("appdb", "orders"): [receiver],
+        ("appdb", "orders"): [
+            receiver,
+            order("ord_late", "o_late", "paid", "20.00", "2025-07-10T00:00:00", "2025-07-10T00:00:00"),
+        ],
     }
 
 
 def day2(first: dict) -> dict:
     later = user("o_m1", "u_m1", "2025-07-05T00:00:00", phone="13744445555", updated="2026-01-02T03:00:00")
+    late_hub = [user(f"o_lh{i}", None, "2026-01-02T01:00:00", phone="13755556666") for i in (3, 4)]
+    late_row = user("o_late", "u_late", "2025-07-09T00:00:00", updated="2026-01-02T02:00:00")
     return {
-        ("appdb", "mp_users"): [later],
+        ("appdb", "mp_users"): [later, *late_hub, late_row],
         ("wecom", "external_contacts"): first[("wecom", "external_contacts")],
         ("wecom", "follow_users"): first[("wecom", "follow_users")],
     }
@@ -170,5 +184,24 @@ def test_new_evidence_merges_and_the_older_id_survives(built):
 
 def test_ids_are_stable_from_one_day_to_the_next(built):
     d1, d2 = built[DAY1]["ids"], built[DAY2]["ids"]
-    kept = sum(d2.get(k) == v for k, v in d1.items())
-    assert kept == len(d1) - 2  # only e_m2 and its noted phone moved: that customer was absorbed
+    moved = {k for k, v in d1.items() if d2.get(k) != v}
+    # e_m2 and its noted phone: that customer was absorbed; lh2 and the phone pl: the late hub split
+    pl = f"phone_hash:{phone_hash('13755556666', KEY)}"
+    pm = f"phone_hash:{phone_hash('13744445555', KEY)}"
+    assert moved == {"external_userid:e_m2", pm, "mp_openid:o_lh2", pl}
+
+
+def test_a_hub_crossing_the_limit_overnight_splits_and_the_anchor_keeps_its_id(built):
+    d1, d2 = built[DAY1], built[DAY2]
+    first = cid("mp_openid", "o_lh1")
+    assert d1["ids"]["mp_openid:o_lh1"] == d1["ids"]["mp_openid:o_lh2"] == first
+    assert d2["ids"]["mp_openid:o_lh1"] == first
+    assert d2["ids"]["mp_openid:o_lh2"] == cid("mp_openid", "o_lh2")
+    assert ("shared_by_too_many", 4) in d2["quarantine"]
+    assert ("split", cid("mp_openid", "o_lh2"), first, "junk_guard:shared_by_too_many") in d2["log"]
+
+
+def test_evidence_landing_later_with_an_older_timestamp_does_not_move_the_id(built):
+    d1, d2 = built[DAY1]["ids"], built[DAY2]["ids"]
+    assert d1["mp_openid:o_late"] == cid("mp_openid", "o_late")
+    assert d2["mp_openid:o_late"] == d2["unionid:u_late"] == cid("mp_openid", "o_late")
