@@ -1,4 +1,4 @@
--- Each identifier's component: its anchor (earliest-seen identifier) and the customer_id derived from it.
+-- Each identifier's component: its anchor (oldest identifier: first landed, then first seen) and the customer_id derived from it.
 with anchors as (
     select distinct l.anchor_rank, a.identifier_type as anchor_type, a.identifier as anchor_identifier,
         {{ customer_id('a.identifier_type', 'a.identifier') }} as customer_id
