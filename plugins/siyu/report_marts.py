@@ -60,7 +60,7 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
             names = ("acquired", "retained 7d", "activated", "converted", "referred", "repurchased",
                      "recommended", "co-creators")  # fmt: skip
             counts = " → ".join(f"{n} {int(v or 0):,}" for n, v in zip(names, steps, strict=True))
-            console.print(f"Eight steps (customers by acquisition day): {counts}")
+            console.print(f"Eight steps (customers by acquisition day): {counts}", soft_wrap=True)
         if "staff_daily" in present:
             (held,) = con.execute("select sum(contacts) from staff_daily where day = ?", [date]).fetchall()[0]
             week = con.execute(
