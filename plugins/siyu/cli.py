@@ -46,13 +46,19 @@ def serve_wecom(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free port)")] = 8765,
     state: Annotated[Path | None, typer.Option(help="wecom_state.json (default SIYU_HOME/sim)")] = None,
     faults: Annotated[float, typer.Option(help="share of requests that fail, 0 to 1")] = 0.0,
+    as_of: Annotated[
+        str | None, typer.Option(help="serve the corp as it was then (ISO time, UTC if no offset)")
+    ] = None,
 ) -> None:
     """Serve the WeCom API simulator on loopback until interrupted."""
     from siyu.config import settings
     from siyu.simulator.wecom_server import serve
 
     path = state or settings().sim_dir / "wecom_state.json"
-    server, thread = serve(path, port=port, faults=faults)
+    moment = dt.datetime.fromisoformat(as_of) if as_of else None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    server, thread = serve(path, port=port, faults=faults, as_of=moment)
     typer.echo(f"WeCom simulator on http://127.0.0.1:{server.server_port} (Ctrl-C to stop)")
     try:
         thread.join()
@@ -135,16 +141,19 @@ def bench_identity(
 @bench.command("stability")
 @app.command("bench-stability", hidden=True)
 def bench_stability(
-    people: Annotated[int, typer.Option(help="people in the simulated world")] = 5000,
-    span: Annotated[int, typer.Option(help="days landed and built one after another")] = 7,
-    seed: Annotated[int, typer.Option()] = 7,
+    people: People = 5000,
+    days: Days = 60,
+    seed: Seed = 7,
+    end: Annotated[str, typer.Option(help="last day landed (D), YYYY-MM-DD")] = END.isoformat(),
+    span: Annotated[int, typer.Option(help="days landed and built one after another (2: D-1 and D)")] = 7,
 ) -> None:
     """Land a simulated world day by day and measure how many customers keep their customer_id."""
     import json
 
     from siyu.identity.stability import bench_stability as run
 
-    typer.echo(json.dumps(run(people=people, seed=seed, span=span), indent=2))
+    result = run(people=people, days=days, seed=seed, end=dt.date.fromisoformat(end), span=span)
+    typer.echo(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

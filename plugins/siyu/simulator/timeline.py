@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+DAY_SECONDS = 86400
+
 
 def run_moment(day: dt.date) -> dt.datetime:
     """When the daily run of `day` reads its sources: the end of its data interval (UTC midnight)."""
@@ -22,7 +24,8 @@ def as_epoch(moment: dt.datetime | int) -> int:
 
 def state_at(state: dict, moment: dt.datetime | int) -> dict:
     """A copy of `state` as of `moment`: relations made later are hidden, ended and deleted ones
-    still present, groups and members not yet created or joined are hidden."""
+    still present, groups and members not yet created or joined are hidden, and staff behaviour
+    only for the days that had ended by then (a day's row is complete at the end of that day)."""
     at = as_epoch(moment)
     history = state.get("history", {})
     contacts: dict[str, dict] = {}
@@ -60,6 +63,10 @@ def state_at(state: dict, moment: dt.datetime | int) -> dict:
         "follow_user_list": state["follow_user_list"] + still_there,
         "contacts": [c for c in contacts.values() if c["follow_user"]],
         "group_chats": chats,
+        "behavior": {
+            userid: [row for row in rows if row["stat_time"] + DAY_SECONDS <= at]
+            for userid, rows in state["behavior"].items()
+        },
     }
 
 
