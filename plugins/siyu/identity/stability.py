@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
@@ -45,50 +45,108 @@ def land_day(day: dt.date, world) -> None:
     tasks.land_tracking(day.isoformat())
 
 
-def identifiers(
-    warehouse: Path,
-) -> tuple[dict[str, set[tuple[str, str]]], dict[str, str], set[tuple[str, str]]]:
-    """customer_id → its identifiers; customer_id → the logged event touching it; quarantined identifiers."""
+Log = set[tuple[str, str, str, str]]  # (event, absorbed_id, surviving_id, rule) rows of identity_merges
+
+
+def identifiers(warehouse: Path) -> tuple[dict[str, set[tuple[str, str]]], Log, set[tuple[str, str]]]:
+    """customer_id → its identifiers; the merge log's (event, absorbed, surviving, rule) rows; quarantined
+    identifiers."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select customer_id, identifier_type, identifier from main_marts.customer_identifiers"
         ).fetchall()
         logged = con.execute(
-            "select event, absorbed_id, surviving_id from main_marts.identity_merges"
+            "select event, absorbed_id, surviving_id, rule from main_marts.identity_merges"
         ).fetchall()
         cut = con.execute("select identifier_type, identifier from main_marts.identity_quarantine").fetchall()
     customers: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for customer_id, kind, value in rows:
         customers[customer_id].add((kind, value))
-    events = {}
-    for event, absorbed, surviving in logged:
+    return customers, set(logged), set(cut)
+
+
+def explained(log: Log) -> dict[str, str]:
+    """customer_id → the logged event that changed it: the absorbed side of a merge or split, and the
+    survivor of a split (it lost the part kept apart)."""
+    events: dict[str, str] = {}
+    for event, absorbed, surviving, _ in sorted(log):
         events[absorbed] = event
-        if event == "split":  # both sides of a split changed: the survivor lost the part kept apart
+        if event == "split":
             events.setdefault(surviving, event)
-    return customers, events, set(cut)
+    return events
 
 
-def compare(before: dict[str, set], after: dict[str, set], logged: dict[str, str], cut: set) -> dict:
-    """A customer is kept when every identifier it had, unless quarantined since, has the same id."""
+def person_of(truth: dict[tuple[str, str], str], idents: set[tuple[str, str]]) -> set[str]:
+    return {truth[i] for i in idents if i in truth}
+
+
+def compare(
+    before: dict[str, set],
+    after: dict[str, set],
+    log: Log,
+    cut: set,
+    previous_log: Log | None = None,
+    truth: dict[tuple[str, str], str] | None = None,
+) -> dict:
+    """A customer is kept when every identifier it had, unless quarantined since, has the same id.
+
+    Changes are explained by the merge log rows new since the previous build (`previous_log`; the
+    log is replayed whole each build). A customer_id that disappeared must have been absorbed. With
+    `truth` (identifier → person), a merge is *true* when both customers hold one real person."""
+    new = log - previous_log if previous_log is not None else log
+    events = explained(new)
     owner = {ident: cid for cid, idents in after.items() for ident in idents}
     kept = [cid for cid, idents in before.items() if all(owner.get(i) == cid for i in idents - cut)]
-    changed = [cid for cid in before if cid not in set(kept)]
-    return {
+    kept_set = set(kept)
+    changed = [cid for cid in before if cid not in kept_set]
+    gone = [cid for cid in before if cid not in after]
+    absorbed = {a for _, a, _, _ in new}
+    result = {
         "customers_before": len(before),
         "kept": len(kept),
         "kept_share": round(len(kept) / len(before), 5) if before else 1.0,
         "changed": len(changed),
-        "changed_and_logged": sum(cid in logged for cid in changed),
-        "merged": sum(logged.get(cid) == "merge" for cid in changed),
-        "split": sum(logged.get(cid) == "split" for cid in changed),
+        "changed_and_logged": sum(cid in events for cid in changed),
+        "merged": sum(events.get(cid) == "merge" for cid in changed),
+        "split": sum(events.get(cid) == "split" for cid in changed),
+        "disappeared": len(gone),
+        "disappeared_and_absorbed": sum(cid in absorbed for cid in gone),
+        "customers_after": len(after),
         "new_customers": len(set(after) - set(before)),
+        "merge_rules": dict(Counter(rule for e, a, _, rule in new if e == "merge" and a in before)),
+    }
+    if truth is not None and previous_log is not None:
+        merges = [(a, s) for e, a, s, _ in new if e == "merge" and a in before]
+        result["merges_true"] = sum(
+            bool(
+                person_of(truth, before[a])
+                & person_of(truth, before.get(s) or after.get(s, set()) - before[a])
+            )
+            for a, s in merges
+        )
+        result["merges_logged"] = len(merges)
+    return result
+
+
+def ground_truth() -> dict[tuple[str, str], str]:
+    """The simulator's identifier → person, in the warehouse's terms (phones pseudonymised)."""
+    from siyu.config import settings
+    from siyu.identity.evaluate import truth_table
+
+    s = settings()
+    table = truth_table(s.sim_dir / "truth" / "identifiers.parquet", s.pii_key).to_pydict()
+    return {
+        (kind, value): person
+        for kind, value, person in zip(table["id_type"], table["id_value"], table["person_id"], strict=True)
     }
 
 
 def bench_stability(
     people: int = 5000, days: int = 60, seed: int = 7, end: dt.date | None = None, span: int = 7
 ) -> dict:
-    """Land and build the last `span` days of a simulated world; compare each day with the next."""
+    """Land and build the last `span` days of a simulated world (D-span+1 .. D = `end`) one after
+    another; compare each day's customers with the day before's. The first day lands everything up to
+    it at once (the pipeline's first run); the figures are for the days after."""
     from siyu.simulator.world import build_world, write_world
     from siyu.warehouse import dbt_run_timed, environ
 
@@ -101,25 +159,56 @@ def bench_stability(
 
             world = build_world(people=people, days=days, seed=seed, end=end)
             write_world(world, settings().sim_dir, settings().appdb_url)
-            previous, steps = None, []
+            truth = ground_truth()
+            world_seconds = time.perf_counter() - started
+            previous, previous_log, steps = None, None, []
             for offset in range(span - 1, -1, -1):
                 day = end - dt.timedelta(days=offset)
+                day_started = time.perf_counter()
                 land_day(day, world)
+                landed = time.perf_counter()
                 dbt_run_timed(day.isoformat(), IDENTITY_MODELS)
-                customers, logged, cut = identifiers(settings().warehouse)
+                built = time.perf_counter()
+                customers, log, cut = identifiers(settings().warehouse)
                 if previous is not None:
-                    steps.append({"date": day.isoformat(), **compare(previous, customers, logged, cut)})
-                previous = customers
+                    figures = compare(previous, customers, log, cut, previous_log, truth)
+                    timing = {
+                        "land_seconds": round(landed - day_started, 1),
+                        "dbt_seconds": round(built - landed, 1),
+                    }
+                    steps.append({"date": day.isoformat(), **figures, **timing})
+                previous, previous_log = customers, log
+    total = {
+        key: sum(s[key] for s in steps)
+        for key in (
+            "changed",
+            "changed_and_logged",
+            "merged",
+            "merges_true",
+            "split",
+            "disappeared",
+            "disappeared_and_absorbed",
+        )
+    }
+    rules: Counter[str] = Counter()
+    for step in steps:
+        rules.update(step["merge_rules"])
     before = sum(s["customers_before"] for s in steps)
     kept = sum(s["kept"] for s in steps)
     return {
         "people": people,
+        "days": days,
+        "seed": seed,
+        "end": end.isoformat(),
         "days_compared": len(steps),
+        "customers_before": before,
+        "kept": kept,
         "kept_share": round(kept / before, 5) if before else 1.0,
-        "changed": sum(s["changed"] for s in steps),
-        "changed_and_logged": sum(s["changed_and_logged"] for s in steps),
-        "merged": sum(s["merged"] for s in steps),
-        "split": sum(s["split"] for s in steps),
+        "min_day_kept_share": min((s["kept_share"] for s in steps), default=1.0),
+        **total,
+        "merge_rules": dict(rules),
+        "last_day": steps[-1] if steps else None,
         "per_day": steps,
+        "world_seconds": round(world_seconds, 1),
         "seconds": round(time.perf_counter() - started, 1),
     }
