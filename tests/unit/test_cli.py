@@ -27,3 +27,17 @@ def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
     assert report["networkx_connected_components"]["components"] > 0
     assert {"int_identity__nodes", "customer_identifiers"} <= set(report["per_model_seconds"])
     assert not list(tmp_path.iterdir())
+
+
+def test_bench_stability_passes_the_world_and_the_days_it_lands(monkeypatch):
+    import datetime as dt
+
+    import siyu.identity.stability as stability
+
+    seen = {}
+    monkeypatch.setattr(stability, "bench_stability", lambda **kwargs: seen.update(kwargs) or {"ok": 1})
+    args = ["--people", "300", "--days", "10", "--seed", "3", "--end", "2026-06-30", "--span", "2"]
+    result = CliRunner().invoke(app, ["bench", "stability", *args])
+    assert result.exit_code == 0, result.output
+    assert seen == {"people": 300, "days": 10, "seed": 3, "end": dt.date(2026, 6, 30), "span": 2}
+    assert json.loads(result.output) == {"ok": 1}
