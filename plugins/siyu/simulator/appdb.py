@@ -48,8 +48,9 @@ def _user(rng: random.Random, person: Person, by_id: dict[str, Person], stop: dt
     if person.kind == "test":
         phone = TEST_PHONE
     elif person.mp_phone_authorised and person.phone:
-        phone = person.phone
-        updated = min(created + dt.timedelta(days=rng.uniform(0, 10)), stop - dt.timedelta(seconds=1))
+        authorised = created + dt.timedelta(days=rng.uniform(0, 10))
+        if authorised < stop:  # later than the window's end: not yet (not piled up on its last day)
+            phone, updated = person.phone, authorised
     inviter = by_id[person.inviter].openid if person.inviter else None
     return {
         "openid": person.openid,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import httpx
 import pytest
@@ -172,3 +173,16 @@ def test_the_server_hides_deleted_contacts_later_groups_and_behaviour(world):
     assert chats_before <= chats_after <= chats_final
     assert all(t + 86400 <= record["deleted_at"] - 1 for t in days_before)
     assert len(days_before) <= len(days_after) <= len(days_final)
+
+
+def test_phone_authorisations_do_not_pile_up_on_the_last_day(world):
+    """A user who would authorise their phone after the window's end has not yet: their rows are not
+    squeezed into its last second, which would fake a burst of merges on the last day."""
+    days = Counter(
+        u["updated_at"].date() for u in world.appdb_rows["mp_users"] if u["updated_at"] != u["created_at"]
+    )
+    last = END
+    earlier = [days[last - dt.timedelta(days=n)] for n in range(1, 15)]
+    assert days[last] <= max(earlier), (days[last], earlier)
+    stop = dt.datetime.combine(END + dt.timedelta(days=1), dt.time())
+    assert not any(u["updated_at"] == stop - dt.timedelta(seconds=1) for u in world.appdb_rows["mp_users"])

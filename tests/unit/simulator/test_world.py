@@ -56,7 +56,8 @@ def test_noise_matches_the_specified_rates(small_world):
     assert 0.2 < without_unionid < 0.4
     customers = [u for u in world.appdb_rows["mp_users"] if u["phone"] != TEST_PHONE]
     no_phone = sum(u["phone"] is None for u in customers) / len(customers)
-    assert 0.12 < no_phone < 0.35
+    # never authorised, or not yet: users of the window's last ten days may authorise after its end
+    assert 0.12 < no_phone < 0.4
     assert sum(u["phone"] == TEST_PHONE for u in world.appdb_rows["mp_users"]) >= 5
     receivers = Counter(o["receiver_phone"] for o in world.appdb_rows["orders"] if o["receiver_phone"])
     clerk_phone = next(p.phone for p in world.people if p.kind == "clerk")
