@@ -24,17 +24,16 @@ def assert_every_change_explained(result: dict) -> None:
 
 
 def test_a_small_world_d_minus_1_to_d():
-    """300 people over 10 days, D-1 then D. A 10-day world is young: a tenth of its customers arrive
-    each day, and the day's new evidence genuinely merges a customer or two (0.3 % each at this size).
-    So: no customer changes its id except by a logged, true merge, and those stay rare."""
+    """300 people over 10 days, D-1 then D: the issue's target, >= 99.9 % keep their customer_id.
+    At this size one genuine merge would be 0.3 %: this seeded world has none on D (it had two when
+    the simulator squeezed late phone authorisations into the window's last second), so any change
+    here is a regression; the target on a realistic size is measured by `siyu bench stability`."""
     result = bench_stability(people=300, days=10, seed=7, end=dt.date(2026, 11, 24), span=2)
     assert result["days_compared"] == 1
     day = result["last_day"]
     assert day["customers_before"] > 250 and day["new_customers"] > 0
+    assert result["kept_share"] >= 0.999, result
     assert_every_change_explained(result)
-    # kept, or absorbed by a merge the ground truth confirms
-    assert (result["kept"] + result["merges_true"]) / result["customers_before"] >= 0.999, result
-    assert result["kept_share"] >= 0.99, result
 
 
 def test_customers_keep_their_id_when_the_next_days_arrive():
