@@ -22,25 +22,21 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
     with duckdb.connect(published, read_only=True) as con:
         present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         grids = []
+
+        def grid(title: str, columns: tuple[str, ...], sql: str, params: list | None = None) -> None:
+            grids.append(_table(title, columns, con.execute(sql, params or []).fetchall()))
+
         if "customer_rfm" in present:
-            grids.append(
-                _table(
-                    "RFM classes (365 days)",
-                    ("class", "customers", "avg spend"),
-                    con.execute(
-                        "select rfm_class_cn, count(*)::int, round(avg(monetary), 0)::int from customer_rfm "
-                        "group by 1 order by 2 desc"
-                    ).fetchall(),
-                )
+            grid(
+                "RFM classes (365 days)",
+                ("class", "customers", "avg spend"),
+                "select rfm_class_cn, count(*)::int, round(avg(monetary), 0)::int from customer_rfm "
+                "group by 1 order by 2 desc",
             )
-            grids.append(
-                _table(
-                    "RFM segments",
-                    ("segment", "customers"),
-                    con.execute(
-                        "select segment, count(*)::int from customer_rfm group by 1 order by 2 desc"
-                    ).fetchall(),
-                )
+            grid(
+                "RFM segments",
+                ("segment", "customers"),
+                "select segment, count(*)::int from customer_rfm group by 1 order by 2 desc",
             )
         if "aipl_daily" in present:
             chain = con.execute(
@@ -94,28 +90,20 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
             )
             grids.append(_table("Lifecycle flows, last 7 days", ("flow", "customers"), flows))
         if "recommender_ranking" in present:
-            grids.append(
-                _table(
-                    "Top recommenders this month",
-                    ("customer", "referred", "their spend"),
-                    con.execute(
-                        "select customer_id, referred_customers::int, referred_spend::int "
-                        "from recommender_ranking where month = date_trunc('month', cast(? as date)) "
-                        "and rank <= 5 order by rank",
-                        [date],
-                    ).fetchall(),
-                )
+            grid(
+                "Top recommenders this month",
+                ("customer", "referred", "their spend"),
+                "select customer_id, referred_customers::int, referred_spend::int "
+                "from recommender_ranking where month = date_trunc('month', cast(? as date)) "
+                "and rank <= 5 order by rank",
+                [date],
             )
         if "customer_tags" in present:
-            grids.append(
-                _table(
-                    "Top tags",
-                    ("tag (class)", "customers"),
-                    con.execute(
-                        "select tag_name || ' (' || tag_class || ')', count(*)::int from customer_tags "
-                        "group by 1 order by 2 desc limit 8"
-                    ).fetchall(),
-                )
+            grid(
+                "Top tags",
+                ("tag (class)", "customers"),
+                "select tag_name || ' (' || tag_class || ')', count(*)::int from customer_tags "
+                "group by 1 order by 2 desc limit 8",
             )
     if grids:
         from rich.columns import Columns
