@@ -25,7 +25,7 @@ def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
     report = json.loads(result.output[result.output.index("{") :])
     assert report["people"] == 2000
     assert report["networkx_connected_components"]["components"] > 0
-    assert {"int_identity__nodes", "customer_identifiers"} <= set(report["per_model_seconds"])
+    assert {"int_identity__graph", "customer_identifiers"} <= set(report["per_model_seconds"])
     assert not list(tmp_path.iterdir())
 
 

@@ -138,6 +138,8 @@ all_edges as (
     union all select * from order_buyer
 )
 
+-- Each branch is already one row per (rule, left, right): no regrouping of millions of rows here
+-- (the unique_combination test guards it).
 select
     rule,
     source,
@@ -145,10 +147,9 @@ select
     left_identifier,
     right_type,
     right_identifier,
-    min(first_seen_at) as first_seen_at,
-    max(last_seen_at) as last_seen_at,
-    min(first_landed_on) as first_landed_on,
+    first_seen_at,
+    last_seen_at,
+    first_landed_on,
     right_identifier is not null and rule in {{ sql_list(var('identity_merge_rules')) }} as merges
 from all_edges
 where left_identifier is not null
-group by all

@@ -4,15 +4,15 @@ An edge whose evidence is newer than both of its identifiers joins two customers
 before it (an edge seen together with a new identifier only gives an existing customer one more
 identifier). Newer means seen later in the sources, or landed in a later lake partition than both
 ends: a customer built yesterday and absorbed today is logged even when the evidence that joined
-them carries an older source timestamp. Only components holding such an edge are replayed, with a union-find whose root is the
-earliest-seen identifier (lowest node_rank): when two sets meet, the later anchor's customer_id is
-absorbed by the earlier one's. Replaying evidence instead of diffing runs makes the log the same
-whichever dates were built, and a re-run of a date rebuilds it identically.
+them carries an older source timestamp. Only the components holding such an edge (int_identity__graph's
+replay flag) are replayed, with a union-find whose root is the oldest identifier (lowest node_rank, in
+the anchor order): when two sets meet, the later anchor's customer_id is absorbed by the earlier one's.
+Replaying evidence instead of diffing runs makes the log the same whichever dates were built, and a
+re-run of a date rebuilds it identically.
 """
 
+import ast
 import hashlib
-
-import pyarrow as pa
 
 
 def _customer_id(identifier_type: str, identifier: str) -> str:
@@ -31,28 +31,38 @@ def _find(parent: dict, x: int) -> int:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_identity__links").create_view("_merge_links", replace=True)
-    dbt.ref("int_identity__components").create_view("_merge_components", replace=True)
-    dbt.ref("int_identity__nodes").create_view("_merge_nodes", replace=True)
-    # Components holding a joining edge; then every merging edge of those components, in time order.
-    edges = session.sql("""
-        with labelled as (
-            select k.*, c.anchor_rank
-            from _merge_links k join _merge_components c on c.node_rank = k.src
+    type_order = dbt.config.get("identifier_type_order")
+    if isinstance(type_order, str):  # a var rendered into the model's config arrives as its repr
+        type_order = ast.literal_eval(type_order)
+    assert all(t.isidentifier() for t in type_order)  # safe to inline as literals
+    type_rank = " ".join(f"when '{t}' then {i}" for i, t in enumerate(type_order, start=1))
+    dbt.ref("int_identity__edges").create_view("_merge_edges", replace=True)
+    dbt.ref("int_identity__graph").create_view("_merge_graph", replace=True)
+    # The replayed components' nodes, ranked oldest first (the anchor order of int_identity__graph);
+    # then their merging edges, in the order the evidence arrived.
+    edges = session.sql(f"""
+        with nodes as (
+            select *, row_number() over (
+                order by first_landed_on nulls last, first_seen_at nulls last,
+                         case identifier_type {type_rank} else 99 end, identifier) as node_rank
+            from _merge_graph where replay
         ),
-        replayed as (
-            select * from labelled where anchor_rank in (
-                select anchor_rank from labelled
-                where first_seen_at > greatest(src_first_seen_at, dst_first_seen_at)
-                   or first_landed_on > greatest(src_first_landed_on, dst_first_landed_on))
+        links as (
+            select l.node_rank as src, r.node_rank as dst, e.rule,
+                   min(e.first_seen_at) as first_seen_at, min(e.first_landed_on) as first_landed_on
+            from _merge_edges e
+            join nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
+            join nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
+            where e.merges and l.node_rank <> r.node_rank
+            group by all
         )
-        select r.src, r.dst, r.rule, r.first_seen_at, r.first_landed_on,
+        select k.src, k.dst, k.rule, k.first_seen_at, k.first_landed_on,
                s.first_seen_at, s.identifier_type, s.identifier, s.first_landed_on,
                d.first_seen_at, d.identifier_type, d.identifier, d.first_landed_on
-        from replayed r
-        join _merge_nodes s on s.node_rank = r.src
-        join _merge_nodes d on d.node_rank = r.dst
-        order by r.first_landed_on, r.first_seen_at, r.rule, r.src, r.dst
+        from links k
+        join nodes s on s.node_rank = k.src
+        join nodes d on d.node_rank = k.dst
+        order by k.first_landed_on, k.first_seen_at, k.rule, k.src, k.dst
     """).fetchall()
     nodes = {}
     for e in edges:
@@ -72,11 +82,13 @@ def model(dbt, session):
             rows["surviving_id"].append(_customer_id(*nodes[root][1:3]))
             rows["merged_at"].append(at)
             rows["rule"].append(rule)
-    for view in ("_merge_links", "_merge_components", "_merge_nodes"):
+    for view in ("_merge_edges", "_merge_graph"):
         session.execute(f"drop view if exists {view}")
-    return pa.table({
-        "absorbed_id": pa.array(rows["absorbed_id"], pa.string()),
-        "surviving_id": pa.array(rows["surviving_id"], pa.string()),
-        "merged_at": pa.array(rows["merged_at"], pa.timestamp("us", tz="UTC")),
-        "rule": pa.array(rows["rule"], pa.string()),
-    })
+    # Lists bound as parameters go to DuckDB without pyarrow, whose first Python-object conversion
+    # imports pandas (a second on a cold process): this model is usually a handful of rows.
+    session.execute("""
+        create or replace temp table _merge_log as
+        select unnest($1::varchar[]) as absorbed_id, unnest($2::varchar[]) as surviving_id,
+               unnest($3::timestamptz[]) as merged_at, unnest($4::varchar[]) as rule
+    """, [rows["absorbed_id"], rows["surviving_id"], rows["merged_at"], rows["rule"]]).fetchall()
+    return session.sql("select * from _merge_log")

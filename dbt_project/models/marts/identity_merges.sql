@@ -8,11 +8,13 @@ with split_candidates as (
         q.reason,
         q.quarantined_at,
         c.customer_id,
-        min(c.node_rank) as first_rank
+        -- the customer whose identifier on the hub is oldest (the anchor order of int_identity__graph)
+        min((coalesce(c.first_landed_on, date '9999-12-31'), coalesce(c.first_seen_at, timestamptz 'infinity'),
+             {{ identifier_type_rank('c.identifier_type') }}, c.identifier)) as first_key
     from {{ ref('int_identity__quarantine') }} q
     join {{ ref('int_identity__edges') }} e
         on e.merges and e.right_type = q.identifier_type and e.right_identifier = q.identifier
-    join {{ ref('int_identity__components') }} c
+    join {{ ref('int_identity__graph') }} c
         on c.identifier_type = e.left_type and c.identifier = e.left_identifier
     group by all
 ),
@@ -21,7 +23,7 @@ splits as (
     select
         'split' as event,
         customer_id as absorbed_id,
-        first_value(customer_id) over (partition by quarantined_identifier order by first_rank) as surviving_id,
+        first_value(customer_id) over (partition by quarantined_identifier order by first_key) as surviving_id,
         quarantined_at as event_at,
         'junk_guard:' || reason as rule,
         quarantined_identifier as via_identifier

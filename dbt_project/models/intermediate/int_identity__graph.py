@@ -1,0 +1,154 @@
+"""The identity graph resolved: every identifier, its connected component and its customer_id.
+
+Nodes are the identifiers some rule names as its subject or a merging rule links to, minus the
+quarantine; links are the merging edges between them. Everything between reading the evidence and
+writing one row per identifier happens on integer node ids in this connection's memory (temporary
+tables): the graph is a few million rows at a million people, and writing the nodes, links and
+labels out as tables of their own cost more than computing them.
+
+- Components: scipy's connected_components, a linear-time graph search in C, exact on a chain of
+  any length (SQL label propagation needs one pass per hop).
+- Anchor: a component's oldest identifier, by (first_landed_on, first_seen_at, type order in var
+  identifier_type_order, value). The first landing date (the first lake partition holding the
+  identifier) comes first so that evidence landing later never outranks an identifier the
+  warehouse already knew, even when it carries an earlier source timestamp: a customer keeps its
+  id until it merges into an older one. The value breaks the last ties, so the anchor never
+  depends on row order. customer_id derives from the anchor (macros/identity.sql: customer_id).
+- matched_by: 'anchor', or the merging rules that tie the identifier to others.
+- replay: the component holds an edge whose evidence is newer than both its ends (seen later in the
+  sources, or landed later than both): two customers that existed apart were joined, and
+  int_identity__merge_events replays those components to log who absorbed whom.
+"""
+
+import ast
+
+import numpy as np
+import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+def _type_rank_sql(type_order: list[str]) -> str:
+    whens = " ".join(f"when '{t}' then {i}" for i, t in enumerate(type_order, start=1))
+    return f"case identifier_type {whens} else 99 end"
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    type_order = dbt.config.get("identifier_type_order")
+    if isinstance(type_order, str):  # a var rendered into the model's config arrives as its repr
+        type_order = ast.literal_eval(type_order)
+    assert all(t.isidentifier() for t in type_order)  # safe to inline as literals
+
+    dbt.ref("int_identity__edges").create_view("_graph_edges", replace=True)
+    dbt.ref("int_identity__quarantine").create_view("_graph_quarantine", replace=True)
+    # Node ids in whatever order the aggregation yields: only ever compared for equality.
+    session.execute("""
+        create or replace temp table _graph_nodes as
+        with sides as (
+            select left_type as identifier_type, left_identifier as identifier,
+                   first_seen_at, last_seen_at, first_landed_on
+            from _graph_edges
+            union all
+            select right_type, right_identifier, first_seen_at, last_seen_at, first_landed_on
+            from _graph_edges
+            where right_identifier is not null and merges
+        ),
+        nodes as (
+            select identifier_type, identifier, min(first_seen_at) as first_seen_at,
+                   max(last_seen_at) as last_seen_at, min(first_landed_on) as first_landed_on
+            from sides
+            anti join _graph_quarantine using (identifier_type, identifier)
+            group by identifier_type, identifier
+        )
+        select cast(row_number() over () - 1 as integer) as node_id, * from nodes
+    """).fetchall()
+    session.execute("""
+        create or replace temp table _graph_links as
+        select l.node_id as src, r.node_id as dst, e.rule,
+               e.first_seen_at > greatest(l.first_seen_at, r.first_seen_at)
+               or e.first_landed_on > greatest(l.first_landed_on, r.first_landed_on) as joins_existing
+        from _graph_edges e
+        join _graph_nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
+        join _graph_nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
+        where e.merges and l.node_id <> r.node_id
+    """).fetchall()
+
+    count = session.execute("select count(*) from _graph_nodes").fetchall()[0][0]
+    links = session.execute("select src, dst from _graph_links").fetchnumpy()
+    src, dst = np.asarray(links["src"], np.int32), np.asarray(links["dst"], np.int32)
+    graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(count, count))
+    _, component = connected_components(graph, directed=False)
+    labels = pa.Table.from_arrays(
+        [_int32_array(np.arange(count, dtype=np.int32)), _int32_array(component.astype(np.int32))],
+        names=["node_id", "component"],
+    )
+    session.register("_graph_labels_arrow", labels)
+    session.execute("create or replace temp table _graph_labels as from _graph_labels_arrow").fetchall()
+    session.unregister("_graph_labels_arrow")
+
+    # Returned as a relation over the temporary tables: dbt writes it straight from DuckDB.
+    return session.sql(f"""
+        with customers as (
+            select l.component,
+                   arg_min(n.node_id, (coalesce(n.first_landed_on, date '9999-12-31'),
+                                       coalesce(n.first_seen_at, timestamptz 'infinity'),
+                                       {_type_rank_sql(type_order)},
+                                       n.identifier)) as anchor_id
+            from _graph_nodes n join _graph_labels l using (node_id)
+            group by l.component
+        ),
+        named as (
+            select c.component, c.anchor_id,
+                   'c_' || substr(md5(n.identifier_type || ':' || n.identifier), 1, 16) as customer_id
+            from customers c join _graph_nodes n on n.node_id = c.anchor_id
+        ),
+        rule_bits as (
+            select rule, cast(row_number() over (order by rule) - 1 as integer) as bit
+            from (select distinct rule from _graph_links)
+        ),
+        node_rules as (
+            -- the rules of a node's links as a bit set: an integer aggregate, not millions of lists
+            select node_id, bit_or(cast(1 as bigint) << b.bit) as rule_mask,
+                   bool_or(joins_existing) as joins_existing
+            from (
+                select src as node_id, rule, joins_existing from _graph_links
+                union all
+                select dst, rule, joins_existing from _graph_links
+            )
+            join rule_bits b using (rule)
+            group by node_id
+        ),
+        rule_sets as (
+            select m.rule_mask, string_agg(b.rule, ',' order by b.rule) as rules
+            from (select distinct rule_mask from node_rules) m
+            join rule_bits b on (m.rule_mask >> b.bit) & 1 = 1
+            group by m.rule_mask
+        ),
+        replayed as (
+            select distinct l.component
+            from node_rules r join _graph_labels l using (node_id)
+            where r.joins_existing
+        )
+        select
+            n.identifier_type,
+            n.identifier,
+            c.customer_id,
+            case when n.node_id = c.anchor_id then 'anchor' else s.rules end as matched_by,
+            n.node_id = c.anchor_id as is_anchor,
+            n.first_seen_at,
+            n.last_seen_at,
+            n.first_landed_on,
+            l.component,
+            l.component in (select component from replayed) as replay
+        from _graph_nodes n
+        join _graph_labels l using (node_id)
+        join named c using (component)
+        left join node_rules r using (node_id)
+        left join rule_sets s using (rule_mask)
+    """)
+
+
+def _int32_array(values: np.ndarray) -> pa.Array:
+    # Straight from the buffer: pa.array() on numpy imports pandas (a second on a cold process).
+    return pa.Array.from_buffers(pa.int32(), len(values), [None, pa.py_buffer(values)])
