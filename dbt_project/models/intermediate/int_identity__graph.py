@@ -20,25 +20,17 @@ labels out as tables of their own cost more than computing them.
   int_identity__merge_events replays those components to log who absorbed whom.
 """
 
-import ast
-
 import numpy as np
 import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
-def _type_rank_sql(type_order: list[str]) -> str:
-    whens = " ".join(f"when '{t}' then {i}" for i, t in enumerate(type_order, start=1))
-    return f"case identifier_type {whens} else 99 end"
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
-    type_order = dbt.config.get("identifier_type_order")
-    if isinstance(type_order, str):  # a var rendered into the model's config arrives as its repr
-        type_order = ast.literal_eval(type_order)
-    assert all(t.isidentifier() for t in type_order)  # safe to inline as literals
+    from siyu.identity.model_config import config_list, type_rank_sql
+
+    type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")), "n.identifier_type")
 
     dbt.ref("int_identity__edges").create_view("_graph_edges", replace=True)
     dbt.ref("int_identity__quarantine").create_view("_graph_quarantine", replace=True)
@@ -93,7 +85,7 @@ def model(dbt, session):
             select l.component,
                    arg_min(n.node_id, (coalesce(n.first_landed_on, date '9999-12-31'),
                                        coalesce(n.first_seen_at, timestamptz 'infinity'),
-                                       {_type_rank_sql(type_order)},
+                                       {type_rank},
                                        n.identifier)) as anchor_id
             from _graph_nodes n join _graph_labels l using (node_id)
             group by l.component
@@ -139,7 +131,6 @@ def model(dbt, session):
             n.first_seen_at,
             n.last_seen_at,
             n.first_landed_on,
-            l.component,
             l.component in (select component from replayed) as replay
         from _graph_nodes n
         join _graph_labels l using (node_id)

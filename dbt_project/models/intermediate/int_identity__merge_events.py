@@ -11,7 +11,6 @@ Replaying evidence instead of diffing runs makes the log the same whichever date
 re-run of a date rebuilds it identically.
 """
 
-import ast
 import hashlib
 
 
@@ -31,11 +30,9 @@ def _find(parent: dict, x: int) -> int:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    type_order = dbt.config.get("identifier_type_order")
-    if isinstance(type_order, str):  # a var rendered into the model's config arrives as its repr
-        type_order = ast.literal_eval(type_order)
-    assert all(t.isidentifier() for t in type_order)  # safe to inline as literals
-    type_rank = " ".join(f"when '{t}' then {i}" for i, t in enumerate(type_order, start=1))
+    from siyu.identity.model_config import config_list, type_rank_sql
+
+    type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
     dbt.ref("int_identity__edges").create_view("_merge_edges", replace=True)
     dbt.ref("int_identity__graph").create_view("_merge_graph", replace=True)
     # The replayed components' nodes, ranked oldest first (the anchor order of int_identity__graph);
@@ -44,7 +41,7 @@ def model(dbt, session):
         with nodes as (
             select *, row_number() over (
                 order by first_landed_on nulls last, first_seen_at nulls last,
-                         case identifier_type {type_rank} else 99 end, identifier) as node_rank
+                         {type_rank}, identifier) as node_rank
             from _merge_graph where replay
         ),
         links as (

@@ -9,20 +9,18 @@
 A Python model because the test numbers must be hashed with the same HMAC as the lake.
 """
 
-import ast
 import re
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     from siyu.config import settings
+    from siyu.identity.model_config import config_list
     from siyu.privacy import phone_hash
 
     max_links = int(dbt.config.get("max_links_per_phone"))
     key = settings().pii_key
-    phones = dbt.config.get("test_phones") or []
-    if isinstance(phones, str):  # a var rendered into the model's config arrives as its repr
-        phones = ast.literal_eval(phones)
+    phones = config_list(dbt.config.get("test_phones"))
     test_hashes = sorted({h for p in phones if (h := phone_hash(str(p), key))})
     assert all(re.fullmatch("[0-9a-f]{64}", h) for h in test_hashes)  # safe to inline as literals
     tests = ", ".join(f"'{h}'" for h in test_hashes) or "null"

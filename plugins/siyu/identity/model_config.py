@@ -1,0 +1,25 @@
+"""Helpers for the identity models written in Python (dbt Python models under dbt_project/models)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+
+def config_list(value: Any) -> list:
+    """A list var passed through a Python model's config: dbt renders it into the config as its
+    repr, so it may arrive as a string. (The model itself must call ``dbt.config.get``: dbt finds
+    the config keys a Python model reads by looking for those calls in its source.)"""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = ast.literal_eval(value)
+    return list(value)
+
+
+def type_rank_sql(type_order: list[str], column: str = "identifier_type") -> str:
+    """SQL ranking an identifier type by var identifier_type_order (the anchor tie-break), like
+    the identifier_type_rank macro."""
+    assert all(t.isidentifier() for t in type_order)  # safe to inline as literals
+    whens = " ".join(f"when '{t}' then {i}" for i, t in enumerate(type_order, start=1))
+    return f"case {column} {whens} else 99 end"
