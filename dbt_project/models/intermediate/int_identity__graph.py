@@ -30,7 +30,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from siyu.identity.model_config import config_list, type_rank_sql
 
-    type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")), "n.identifier_type")
+    type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
 
     dbt.ref("int_identity__edges").create_view("_graph_edges", replace=True)
     dbt.ref("int_identity__quarantine").create_view("_graph_quarantine", replace=True)
@@ -76,24 +76,29 @@ def model(dbt, session):
         names=["node_id", "component"],
     )
     session.register("_graph_labels_arrow", labels)
-    session.execute("create or replace temp table _graph_labels as from _graph_labels_arrow").fetchall()
+    session.execute("""
+        create or replace temp table _graph_components as
+        select n.*, l.component from _graph_nodes n join _graph_labels_arrow l using (node_id)
+    """).fetchall()
     session.unregister("_graph_labels_arrow")
 
     # Returned as a relation over the temporary tables: dbt writes it straight from DuckDB.
     return session.sql(f"""
         with customers as (
-            select l.component,
-                   arg_min(n.node_id, (coalesce(n.first_landed_on, date '9999-12-31'),
-                                       coalesce(n.first_seen_at, timestamptz 'infinity'),
-                                       {type_rank},
-                                       n.identifier)) as anchor_id
-            from _graph_nodes n join _graph_labels l using (node_id)
-            group by l.component
-        ),
-        named as (
-            select c.component, c.anchor_id,
-                   'c_' || substr(md5(n.identifier_type || ':' || n.identifier), 1, 16) as customer_id
-            from customers c join _graph_nodes n on n.node_id = c.anchor_id
+            select component, anchor.node_id as anchor_id,
+                   -- the customer_id macro's derivation (macros/identity.sql)
+                   'c_' || substr(md5(anchor.identifier_type || ':' || anchor.identifier), 1, 16)
+                       as customer_id
+            from (
+                select component,
+                       arg_min(struct_pack(node_id, identifier_type, identifier),
+                               (coalesce(first_landed_on, date '9999-12-31'),
+                                coalesce(first_seen_at, timestamptz 'infinity'),
+                                {type_rank},
+                                identifier)) as anchor
+                from _graph_components
+                group by component
+            )
         ),
         rule_bits as (
             select rule, cast(row_number() over (order by rule) - 1 as integer) as bit
@@ -118,8 +123,8 @@ def model(dbt, session):
             group by m.rule_mask
         ),
         replayed as (
-            select distinct l.component
-            from node_rules r join _graph_labels l using (node_id)
+            select distinct n.component
+            from node_rules r join _graph_components n using (node_id)
             where r.joins_existing
         )
         select
@@ -131,10 +136,9 @@ def model(dbt, session):
             n.first_seen_at,
             n.last_seen_at,
             n.first_landed_on,
-            l.component in (select component from replayed) as replay
-        from _graph_nodes n
-        join _graph_labels l using (node_id)
-        join named c using (component)
+            n.component in (select component from replayed) as replay
+        from _graph_components n
+        join customers c using (component)
         left join node_rules r using (node_id)
         left join rule_sets s using (rule_mask)
     """)
