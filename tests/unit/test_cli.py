@@ -25,6 +25,8 @@ def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
     report = json.loads(result.output[result.output.index("{") :])
     assert report["people"] == 2000
     assert report["networkx_connected_components"]["components"] > 0
+    # each step's peak memory is measured in a process of its own
+    assert report["peak_rss_mib"] > 0 and report["networkx_connected_components"]["peak_rss_mib"] > 0
     assert {"int_identity__graph", "customer_identifiers"} <= set(report["per_model_seconds"])
     assert not list(tmp_path.iterdir())
 
