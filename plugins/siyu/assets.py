@@ -20,8 +20,13 @@ def raw_assets(source: str) -> list[Asset]:
     return [raw_asset(source, e) for e in RAW_ENTITIES[source]]
 
 
+# WeCom's ID conversion of the mini-program's users: landed by siyu_ingest_idconvert once both
+# appdb.mp_users and wecom.external_contacts have.
+UNIONID_LINKS = raw_asset("wecom", "unionid_links")
+
+
 def all_raw_assets() -> list[Asset]:
-    return [raw_asset(s, e) for s, entities in RAW_ENTITIES.items() for e in entities]
+    return [raw_asset(s, e) for s, entities in RAW_ENTITIES.items() for e in entities] + [UNIONID_LINKS]
 
 
 PUBLISHED_MARTS = Asset(name="published.marts", uri="siyu://published/marts")

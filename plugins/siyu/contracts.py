@@ -149,6 +149,21 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("updated_at", TS),
         ]
     ),
+    # WeCom's ID conversion (idconvert/unionid_to_external_userid) of the mini-program's users: which
+    # external contact of the corp a (unionid, openid) is, even when the contact's own detail hides
+    # the unionid. A cumulative snapshot per date: every pair asked so far, external_userid once WeCom
+    # knows them as a customer (linked_on: the date it first did), else WeCom's pending_id.
+    ("wecom", "unionid_links"): pa.schema(
+        [
+            ("unionid", pa.string()),
+            ("openid", pa.string()),
+            ("external_userid", pa.string()),
+            ("pending_id", pa.string()),
+            ("linked_on", pa.date32()),
+            ("first_checked_on", pa.date32()),
+            ("checked_on", pa.date32()),
+        ]
+    ),
     ("appdb", "refunds"): pa.schema(
         [
             ("refund_id", pa.string()),

@@ -21,10 +21,10 @@ from siyu.local_airflow import airflow_env, dags_test, ensure_metadata_db
 
 console = Console()
 
-INGEST_DAGS = ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_tracking")
+INGEST_DAGS = ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_idconvert", "siyu_ingest_tracking")
 WAREHOUSE_DAG = "siyu_warehouse"
 EXPORTS_DAG = "siyu_exports"
-NEEDS_WECOM = ("siyu_ingest_wecom", EXPORTS_DAG)
+NEEDS_WECOM = ("siyu_ingest_wecom", "siyu_ingest_idconvert", EXPORTS_DAG)
 
 
 @contextlib.contextmanager

@@ -46,6 +46,18 @@ def land_wecom(dt: str, endpoint: WeComEndpoint | None = None) -> dict[str, Mani
         return land_snapshot(client, Lake(s.lake), dt, s.pii_key)
 
 
+def land_unionid_links(dt: str, endpoint: WeComEndpoint | None = None) -> Manifest:
+    """WeCom's ID conversion of the mini-program users landed so far (after appdb.mp_users and
+    wecom.external_contacts of dt)."""
+    from siyu.sources.wecom.client import WeComClient
+    from siyu.sources.wecom.idconvert import land_unionid_links as land
+
+    s = settings()
+    ep = endpoint or wecom_endpoint()
+    with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
+        return land(client, Lake(s.lake), dt)
+
+
 def land_appdb(entity: str, dt: str, appdb_url: str | None = None) -> Manifest:
     from sqlalchemy import create_engine
 

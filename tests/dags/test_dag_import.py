@@ -22,6 +22,7 @@ def test_expected_dags(dagbag):
     assert {
         "siyu_ingest_wecom",
         "siyu_ingest_appdb",
+        "siyu_ingest_idconvert",
         "siyu_ingest_tracking",
         "siyu_warehouse",
         "siyu_exports",
@@ -31,7 +32,8 @@ def test_expected_dags(dagbag):
 def test_ingest_tasks_produce_raw_assets(dagbag):
     uris = {
         outlet.uri
-        for dag_id in ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_tracking")
+        for dag_id in ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_idconvert",
+                       "siyu_ingest_tracking")
         for task in dagbag.get_dag(dag_id).tasks
         for outlet in task.outlets
     }
@@ -39,6 +41,15 @@ def test_ingest_tasks_produce_raw_assets(dagbag):
     from siyu.contracts import RAW
 
     assert uris == {f"siyu://lake/raw/{source}/{entity}" for source, entity in RAW}
+
+
+def test_id_conversion_runs_once_users_and_contacts_have_landed(dagbag):
+    condition = dagbag.get_dag("siyu_ingest_idconvert").timetable.asset_condition
+    assert type(condition).__name__ == "AssetAll"  # both, not either
+    assert {a.uri for a in condition.objects} == {
+        "siyu://lake/raw/appdb/mp_users",
+        "siyu://lake/raw/wecom/external_contacts",
+    }
 
 
 def test_warehouse_order_and_single_writer(dagbag):

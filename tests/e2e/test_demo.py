@@ -52,6 +52,12 @@ def test_ingest_lands_exactly_the_simulators_rows_despite_api_faults(demo_home):
     assert {entity: landed(home, entity) for entity in expected} == expected
     for entity in ("wecom/group_members", "wecom/corp_tags", "wecom/contact_ways", "wecom/user_behavior"):
         assert landed(home, entity) > 0, entity
+    # WeCom's ID conversion answered for every mini-program user with a unionid, faults or not
+    with duckdb.connect() as con:
+        users = con.execute(
+            f"select count(distinct openid) from read_parquet('{home}/lake/raw/appdb/mp_users/*/*.parquet') "
+            "where unionid is not null").fetchall()[0][0]
+    assert landed(home, "wecom/unionid_links") == users > 0
 
 
 def test_published_marts_resolve_customers(demo_home):

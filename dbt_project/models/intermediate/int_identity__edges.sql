@@ -74,6 +74,26 @@ group_member as (
     group by all
 ),
 
+unionid_conversion as (
+    -- WeCom's ID conversion: the corp's contact that a mini-program user (unionid + openid) is, even
+    -- when the contact's detail hides the unionid. The latest cumulative snapshot holds every link.
+    select
+        'wecom_unionid_conversion' as rule,
+        'wecom.unionid_links' as source,
+        'external_userid' as left_type,
+        external_userid as left_identifier,
+        'unionid' as right_type,
+        unionid as right_identifier,
+        cast(linked_on as timestamptz) as first_seen_at,
+        cast(checked_on as timestamptz) as last_seen_at,
+        linked_on as first_landed_on
+    from {{ source('wecom', 'unionid_links') }}
+    where cast(dt as date) = (
+            select max(cast(dt as date)) from {{ source('wecom', 'unionid_links') }}
+            where cast(dt as date) <= {{ run_date() }})
+        and external_userid is not null and unionid is not null
+),
+
 mp_phone as (
     -- The phone a user authorised in the mini-program (WeChat's getPhoneNumber): their own.
     select
@@ -132,6 +152,7 @@ all_edges as (
     select * from wecom_contact
     union all select * from group_member
     union all select * from mp_user
+    union all select * from unionid_conversion
     union all select * from mp_phone
     union all select * from staff_remark_phone
     union all select * from order_receiver_phone

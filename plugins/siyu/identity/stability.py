@@ -37,11 +37,12 @@ def land_day(day: dt.date, world) -> None:
     try:
         endpoint = tasks.WeComEndpoint(f"http://127.0.0.1:{server.server_port}", DEMO_CORPID, DEMO_SECRET)
         tasks.land_wecom(day.isoformat(), endpoint)
+        for entity in (e for source, e in RAW if source == "appdb"):
+            tasks.land_appdb(entity, day.isoformat(), appdb_url=settings().appdb_url)  # not Airflow's
+        tasks.land_unionid_links(day.isoformat(), endpoint)  # after mp_users, as siyu_ingest_appdb runs it
     finally:
         server.shutdown()
         server.server_close()
-    for entity in (e for source, e in RAW if source == "appdb"):
-        tasks.land_appdb(entity, day.isoformat(), appdb_url=settings().appdb_url)  # not Airflow's connection
     tasks.land_tracking(day.isoformat())
 
 

@@ -339,4 +339,15 @@ def build_state(
         "contact_ways": build_contact_ways(rng, staff),
         "behavior": build_behavior(rng, contacts, staff, start, stop),
         "history": history,
+        "unionid_index": unionid_index(people),
+    }
+
+
+def unionid_index(people: list[Person]) -> dict[str, dict]:
+    """What WeCom's ID conversion knows: a mini-program user's (unionid, openid) and, when they are
+    on WeCom, their external_userid (whether the contact's detail shows the unionid or not)."""
+    return {
+        p.unionid: {"openid": p.openid, "external_userid": p.external_userid if p.on_wecom else None}
+        for p in people
+        if p.on_mp and p.mp_has_unionid
     }

@@ -10,6 +10,7 @@ limits (45009, 45033), a token expiring mid-run (42001), 5xx, slow answers and d
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import threading
@@ -26,6 +27,7 @@ DEMO_CORPID = "wwsiyudemo0000001"
 DEMO_SECRET = "siyu-demo-secret"
 TOKEN_TTL = 7200
 PREFIX = "/cgi-bin/"
+INVALID_UNIONID = 40003  # the simulator's answer to a (unionid, openid) pair it does not know
 
 
 class ApiError(Exception):
@@ -67,6 +69,15 @@ class WeComState:
         self.chats = {c["chat_id"]: c for c in state["group_chats"]}
         self.ways = {w["config_id"]: w for w in state["contact_ways"]}
         self.tag_ids = {t["id"] for g in state["tag_groups"] for t in g["tag"]}
+        self.unionid_index: dict[str, dict] = state.get("unionid_index", {})
+        self.unionid_by_external = {
+            v["external_userid"]: u for u, v in self.unionid_index.items() if v["external_userid"]
+        }
+        self.wechat_contacts = {  # WeChat users among the contacts (type 1): the ones a unionid maps to
+            c["external_contact"]["external_userid"]
+            for c in state["contacts"]
+            if c["external_contact"]["type"] == 1
+        }
 
     # --- auth -----------------------------------------------------------------------------
     def gettoken(self, query: dict, body: dict) -> dict:
@@ -184,6 +195,38 @@ class WeComState:
                     day.update({k: v for k, v in row.items() if k != "stat_time"})
         return {"behavior_data": [{"stat_time": t, **dict(v)} for t, v in sorted(days.items())]}
 
+    # --- ID conversion ------------------------------------------------------------------------
+    def unionid_to_external_userid(self, query: dict, body: dict) -> dict:
+        """idconvert/unionid_to_external_userid: the corp's external_userid of a WeChat user given the
+        unionid and openid their mini-program got; a pending_id while they are not a customer."""
+        unionid, openid = body.get("unionid"), body.get("openid")
+        if not unionid or not openid:
+            raise ApiError(40058, "unionid and openid are required")
+        known = self.unionid_index.get(unionid)
+        if known is None or known["openid"] != openid:
+            raise ApiError(INVALID_UNIONID, "invalid unionid or openid")
+        external_userid = known["external_userid"]
+        if external_userid in self.wechat_contacts:
+            return {"external_userid_info": [{"corpid": self.corpid, "external_userid": external_userid}]}
+        return {"external_userid_info": [], "pending_id": self._pending_id(unionid)}
+
+    def external_userid_to_pending_id(self, query: dict, body: dict) -> dict:
+        """idconvert/batch/external_userid_to_pending_id: for contacts that became customers after their
+        unionid was converted, the pending_id that conversion returned. (WeCom answers for unionids
+        converted in the last 90 days; the simulator, which keeps no memory between runs, for any.)"""
+        externals = body.get("external_userid") or []
+        if not externals or len(externals) > 100:
+            raise ApiError(40058, "external_userid must hold 1 to 100 ids")
+        result = [
+            {"external_userid": e, "pending_id": self._pending_id(self.unionid_by_external[e])}
+            for e in externals
+            if e in self.wechat_contacts and e in self.unionid_by_external
+        ]
+        return {"result": result}
+
+    def _pending_id(self, unionid: str) -> str:
+        return "pd" + hashlib.sha256(f"{self.corpid}:{unionid}".encode()).hexdigest()[:30]
+
 
 ROUTES: dict[str, str] = {
     "gettoken": "gettoken",
@@ -196,6 +239,8 @@ ROUTES: dict[str, str] = {
     "externalcontact/list_contact_way": "list_contact_way",
     "externalcontact/get_contact_way": "get_contact_way",
     "externalcontact/get_user_behavior_data": "get_user_behavior_data",
+    "idconvert/unionid_to_external_userid": "unionid_to_external_userid",
+    "idconvert/batch/external_userid_to_pending_id": "external_userid_to_pending_id",
 }
 FAULTS = ("busy", "freq", "concurrency", "expire", "5xx", "slow", "drop")
 

@@ -1,0 +1,96 @@
+"""WeCom ID conversion (unionid → external_userid, pending_id) from the real simulator server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from siyu.contracts import raw_schema
+from siyu.lake import Lake, Partition
+from siyu.simulator.wecom_server import serve
+from siyu.sources.wecom.idconvert import land_unionid_links
+
+from .conftest import make_client
+
+DAY1, DAY2 = "2026-11-23", "2026-11-24"
+
+
+def contact(external_userid: str, unionid: str | None = None, type_: int = 1) -> dict:
+    ext = {"external_userid": external_userid, "name": "x", "type": type_, "gender": 0}
+    if unionid:
+        ext["unionid"] = unionid
+    return {"external_contact": ext, "follow_user": []}
+
+
+def state(contacts: list[dict]) -> dict:
+    return {
+        "follow_user_list": [], "contacts": contacts, "group_chats": [], "tag_groups": [],
+        "contact_ways": [], "behavior": {}, "history": {},
+        "unionid_index": {
+            "uA": {"openid": "oA", "external_userid": "wmA"},  # a contact whose detail hides the unionid
+            "uB": {"openid": "oB", "external_userid": "wmB"},  # becomes a contact on day 2
+            "uC": {"openid": "oC", "external_userid": None},  # never on WeCom
+            "uE": {"openid": "oE", "external_userid": "wmE"},  # a contact that shows its unionid
+        },
+    }
+
+
+def land_rows(lake: Lake, source: str, entity: str, day: str, rows: list[dict]) -> None:
+    schema = raw_schema(source, entity)
+    lake.write(Partition(source, entity, day),
+               pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema))
+
+
+def run(contacts: list[dict], lake: Lake, day: str, budget: int = 100) -> list[dict]:
+    server, _ = serve(state(contacts), port=0)
+    try:
+        ext = [c["external_contact"] for c in contacts]
+        rows = [{"external_userid": e["external_userid"], "type": e["type"], "unionid": e.get("unionid")}
+                for e in ext]
+        land_rows(lake, "wecom", "external_contacts", day, rows)
+        with make_client(server) as client:
+            land_unionid_links(client, lake, day, budget=budget)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return lake.read(Partition("wecom", "unionid_links", day)).to_pylist()
+
+
+def test_users_are_linked_now_or_when_they_become_contacts(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    land_rows(lake, "appdb", "mp_users", DAY1, [
+        {"openid": "oA", "unionid": "uA"},
+        {"openid": "oB", "unionid": "uB"},
+        {"openid": "oC", "unionid": "uC"},
+        {"openid": "oD", "unionid": None},  # no unionid: nothing to ask
+        {"openid": "oX", "unionid": "uX"},  # a pair WeCom does not know: rejected, the rest goes on
+    ])
+    day1 = run([contact("wmA"), contact("wmE", "uE")], lake, DAY1)
+    by_openid = {r["openid"]: r for r in day1}
+    assert set(by_openid) == {"oA", "oB", "oC"}
+    assert by_openid["oA"]["external_userid"] == "wmA"
+    assert by_openid["oA"]["linked_on"] == dt.date(2026, 11, 23)
+    assert by_openid["oB"]["external_userid"] is None and by_openid["oB"]["pending_id"]
+    assert by_openid["oC"]["external_userid"] is None and by_openid["oC"]["pending_id"]
+
+    # Day 2: B has become a contact (without a visible unionid) and E, already joined by its own
+    # unionid, starts using the mini-program.
+    land_rows(lake, "appdb", "mp_users", DAY2, [{"openid": "oE", "unionid": "uE"}])
+    day2 = {r["openid"]: r for r in run([contact("wmA"), contact("wmB"), contact("wmE", "uE")], lake, DAY2)}
+    assert day2["oB"]["external_userid"] == "wmB"  # matched through its pending_id
+    assert day2["oB"]["linked_on"] == dt.date(2026, 11, 24)
+    assert day2["oB"]["first_checked_on"] == dt.date(2026, 11, 23)
+    assert day2["oA"] == by_openid["oA"]  # resolved pairs are carried, not asked again
+    assert day2["oE"]["external_userid"] == "wmE"
+    assert day2["oC"]["external_userid"] is None
+
+
+def test_the_daily_budget_leaves_the_rest_for_later(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users = [{"openid": "oA", "unionid": "uA"}, {"openid": "oB", "unionid": "uB"}]
+    land_rows(lake, "appdb", "mp_users", DAY1, users)
+    assert [r["openid"] for r in run([contact("wmA")], lake, DAY1, budget=1)] == ["oA"]
+    manifest = lake.manifest(Partition("wecom", "unionid_links", DAY1))
+    assert manifest.window["left_for_later"] == 1
+    assert {r["openid"] for r in run([contact("wmA")], lake, DAY2, budget=1)} == {"oA", "oB"}
