@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import time
@@ -25,6 +26,8 @@ INGEST_DAGS = ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_idconvert"
 WAREHOUSE_DAG = "siyu_warehouse"
 EXPORTS_DAG = "siyu_exports"
 NEEDS_WECOM = ("siyu_ingest_wecom", "siyu_ingest_idconvert", EXPORTS_DAG)
+SIMULATOR_PACED = ("idconvert/unionid_to_external_userid",)
+SIMULATOR_RATE = 1000.0
 
 
 @contextlib.contextmanager
@@ -40,8 +43,13 @@ def wecom_connection(
 
     server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults, as_of=as_of)
     try:
-        uri = f"http://{DEMO_CORPID}:{DEMO_SECRET}@127.0.0.1:{server.server_port}"
-        yield {"AIRFLOW_CONN_SIYU_WECOM": uri}
+        connection = {
+            "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
+            "login": DEMO_CORPID, "password": DEMO_SECRET,
+            # the simulator has no quota: the ID conversion need not pace itself to WeCom's 100,000/h
+            "extra": {"rates": {path: SIMULATOR_RATE for path in SIMULATOR_PACED}},
+        }
+        yield {"AIRFLOW_CONN_SIYU_WECOM": json.dumps(connection)}
     finally:
         server.shutdown()
 

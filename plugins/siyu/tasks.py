@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from siyu.config import settings
@@ -17,10 +17,19 @@ class WeComEndpoint:
     base_url: str
     corpid: str
     secret: str
+    # calls per second by API path, over the client's defaults: a corp with a raised quota, or the
+    # local simulator, which has none
+    rates: dict[str, float] = field(default_factory=dict)
+
+    def client(self):
+        from siyu.sources.wecom.client import WeComClient
+
+        return WeComClient(self.base_url, self.corpid, self.secret, rates=self.rates)
 
 
 def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
-    """The WeCom API from the Airflow connection: host (+port), corpid as login, secret as password.
+    """The WeCom API from the Airflow connection: host (+port), corpid as login, secret as password,
+    and optionally extra ``{"rates": {"<api path>": calls per second}}``.
 
     ``https://wwcorpid:secret@qyapi.weixin.qq.com`` is the real API; the demo points it at the simulator.
     """
@@ -33,28 +42,27 @@ def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
         parts = urlsplit(host)
         scheme, host = parts.scheme, parts.netloc
     port = f":{conn.port}" if conn.port else ""
-    return WeComEndpoint(f"{scheme}://{host}{port}", conn.login or "", conn.password or "")
+    rates = {path: float(rate) for path, rate in (conn.extra_dejson.get("rates") or {}).items()}
+    return WeComEndpoint(f"{scheme}://{host}{port}", conn.login or "", conn.password or "", rates)
 
 
 def land_wecom(dt: str, endpoint: WeComEndpoint | None = None) -> dict[str, Manifest]:
-    from siyu.sources.wecom.client import WeComClient
     from siyu.sources.wecom.extract import land_wecom as land_snapshot
 
     s = settings()
     ep = endpoint or wecom_endpoint()
-    with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
+    with ep.client() as client:
         return land_snapshot(client, Lake(s.lake), dt, s.pii_key)
 
 
 def land_unionid_links(dt: str, endpoint: WeComEndpoint | None = None) -> Manifest:
     """WeCom's ID conversion of the mini-program users landed so far (after appdb.mp_users and
     wecom.external_contacts of dt)."""
-    from siyu.sources.wecom.client import WeComClient
     from siyu.sources.wecom.idconvert import land_unionid_links as land
 
     s = settings()
     ep = endpoint or wecom_endpoint()
-    with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
+    with ep.client() as client:
         return land(client, Lake(s.lake), dt)
 
 
@@ -135,11 +143,10 @@ def sync_wecom_tags(dt: str, endpoint: WeComEndpoint | None = None) -> dict:
     import json
 
     from siyu.exports.sync import sync_tags
-    from siyu.sources.wecom.client import WeComClient
 
     s = settings()
     ep = endpoint or wecom_endpoint()
-    with WeComClient(ep.base_url, ep.corpid, ep.secret) as client:
+    with ep.client() as client:
         summary = sync_tags(client, s.published)
     folder = s.state_dir / "tag_sync"
     folder.mkdir(parents=True, exist_ok=True)

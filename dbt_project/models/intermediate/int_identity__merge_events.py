@@ -9,23 +9,16 @@ replay flag) are replayed, with a union-find whose root is the oldest identifier
 the anchor order): when two sets meet, the later anchor's customer_id is absorbed by the earlier one's.
 Replaying evidence instead of diffing runs makes the log the same whichever dates were built, and a
 re-run of a date rebuilds it identically.
+
+The replay moves integers only (ranks, epoch microseconds, day numbers): a first build or a backfill
+of WeCom's ID conversion replays hundreds of thousands of components at a million people, and
+Python datetimes and strings for each of them cost ten times the replay itself.
 """
 
-import hashlib
+import numpy as np
+import pyarrow as pa
 
-
-def _customer_id(identifier_type: str, identifier: str) -> str:
-    # Same derivation as the customer_id macro (macros/identity.sql).
-    return "c_" + hashlib.md5(f"{identifier_type}:{identifier}".encode()).hexdigest()[:16]
-
-
-def _find(parent: dict, x: int) -> int:
-    root = x
-    while parent.get(root, root) != root:
-        root = parent[root]
-    while parent.get(x, x) != root:  # path compression
-        parent[x], x = root, parent[x]
-    return root
+NEVER = np.iinfo(np.int64).max  # an unknown time compares as "not earlier" on both sides
 
 
 def model(dbt, session):
@@ -36,56 +29,94 @@ def model(dbt, session):
     dbt.ref("int_identity__edges").create_view("_merge_edges", replace=True)
     dbt.ref("int_identity__graph").create_view("_merge_graph", replace=True)
     # The replayed components' nodes, ranked oldest first (the anchor order of int_identity__graph);
-    # then their merging edges, in the order the evidence arrived.
-    edges = session.sql(f"""
-        with nodes as (
-            select *, row_number() over (
-                order by first_landed_on nulls last, first_seen_at nulls last,
-                         {type_rank}, identifier) as node_rank
-            from _merge_graph where replay
-        ),
-        links as (
+    # then their merging edges, numbered in the order the evidence arrived.
+    session.execute(f"""
+        create or replace temp table _merge_nodes as
+        select row_number() over (
+                   order by first_landed_on nulls last, first_seen_at nulls last,
+                            {type_rank}, identifier) - 1 as node_rank,
+               identifier_type, identifier, first_seen_at, first_landed_on
+        from _merge_graph where replay
+    """).fetchall()
+    session.execute("""
+        create or replace temp table _merge_links as
+        select row_number() over (
+                   order by first_landed_on, first_seen_at, rule, src, dst) - 1 as ordinal, *
+        from (
             select l.node_rank as src, r.node_rank as dst, e.rule,
                    min(e.first_seen_at) as first_seen_at, min(e.first_landed_on) as first_landed_on
             from _merge_edges e
-            join nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
-            join nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
+            join _merge_nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
+            join _merge_nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
             where e.merges and l.node_rank <> r.node_rank
             group by all
         )
-        select k.src, k.dst, k.rule, k.first_seen_at, k.first_landed_on,
-               s.first_seen_at, s.identifier_type, s.identifier, s.first_landed_on,
-               d.first_seen_at, d.identifier_type, d.identifier, d.first_landed_on
-        from links k
-        join nodes s on s.node_rank = k.src
-        join nodes d on d.node_rank = k.dst
-        order by k.first_landed_on, k.first_seen_at, k.rule, k.src, k.dst
     """).fetchall()
-    nodes = {}
-    for e in edges:
-        nodes[e[0]], nodes[e[1]] = e[5:9], e[9:13]
-    parent: dict[int, int] = {}
-    rows = {"absorbed_id": [], "surviving_id": [], "merged_at": [], "rule": []}
-    for src, dst, rule, at, landed, *_ in edges:
-        a, b = _find(parent, src), _find(parent, dst)
-        if a == b:
-            continue
-        root, other = min(a, b), max(a, b)  # lower rank = seen earlier: the older customer survives
-        parent[other] = root
-        # the absorbed customer existed before this evidence (in the sources, or in an earlier build)
-        landed_later = landed is not None and nodes[other][3] is not None and landed > nodes[other][3]
-        if at > nodes[other][0] or landed_later:
-            rows["absorbed_id"].append(_customer_id(*nodes[other][1:3]))
-            rows["surviving_id"].append(_customer_id(*nodes[root][1:3]))
-            rows["merged_at"].append(at)
-            rows["rule"].append(rule)
-    for view in ("_merge_edges", "_merge_graph"):
-        session.execute(f"drop view if exists {view}")
-    # Lists bound as parameters go to DuckDB without pyarrow, whose first Python-object conversion
-    # imports pandas (a second on a cold process): this model is usually a handful of rows.
+    nodes = session.execute(f"""
+        select coalesce(epoch_us(first_seen_at), {NEVER}) as seen,
+               coalesce(cast(first_landed_on - date '1970-01-01' as bigint), {NEVER}) as landed
+        from _merge_nodes order by node_rank
+    """).fetchnumpy()
+    links = session.execute(f"""
+        select src, dst, coalesce(epoch_us(first_seen_at), {-NEVER}) as seen,
+               coalesce(cast(first_landed_on - date '1970-01-01' as bigint), {-NEVER}) as landed
+        from _merge_links order by ordinal
+    """).fetchnumpy()
+    absorbed, surviving, ordinal = replay(
+        nodes["seen"], nodes["landed"], links["src"], links["dst"], links["seen"], links["landed"]
+    )
+    session.register("_merge_replayed", pa.table(
+        {"absorbed": _int64_array(absorbed), "surviving": _int64_array(surviving),
+         "ordinal": _int64_array(ordinal)}
+    ))
     session.execute("""
         create or replace temp table _merge_log as
-        select unnest($1::varchar[]) as absorbed_id, unnest($2::varchar[]) as surviving_id,
-               unnest($3::timestamptz[]) as merged_at, unnest($4::varchar[]) as rule
-    """, [rows["absorbed_id"], rows["surviving_id"], rows["merged_at"], rows["rule"]]).fetchall()
+        select 'c_' || substr(md5(a.identifier_type || ':' || a.identifier), 1, 16) as absorbed_id,
+               'c_' || substr(md5(s.identifier_type || ':' || s.identifier), 1, 16) as surviving_id,
+               k.first_seen_at as merged_at, k.rule
+        from _merge_replayed m
+        join _merge_nodes a on a.node_rank = m.absorbed
+        join _merge_nodes s on s.node_rank = m.surviving
+        join _merge_links k on k.ordinal = m.ordinal
+        order by m.ordinal
+    """).fetchall()
+    session.unregister("_merge_replayed")
+    for view in ("_merge_edges", "_merge_graph"):
+        session.execute(f"drop view if exists {view}")
     return session.sql("select * from _merge_log")
+
+
+def replay(node_seen, node_landed, src, dst, edge_seen, edge_landed):
+    """Union-find over the edges in arrival order; the root of a set is its lowest rank (its oldest
+    identifier). Returns (absorbed root, surviving root, edge ordinal) for every union whose evidence
+    is newer than the absorbed customer (seen later, or landed in a later partition)."""
+    parent = list(range(len(node_seen)))
+    node_seen, node_landed = node_seen.tolist(), node_landed.tolist()
+    absorbed, surviving, ordinals = [], [], []
+    for ordinal, (a, b, seen, landed) in enumerate(
+        zip(src.tolist(), dst.tolist(), edge_seen.tolist(), edge_landed.tolist(), strict=True)
+    ):
+        a, b = _find(parent, a), _find(parent, b)
+        if a == b:
+            continue
+        root, other = (a, b) if a < b else (b, a)  # lower rank = seen earlier: the older survives
+        parent[other] = root
+        if seen > node_seen[other] or landed > node_landed[other]:
+            absorbed.append(other)
+            surviving.append(root)
+            ordinals.append(ordinal)
+    return np.array(absorbed, np.int64), np.array(surviving, np.int64), np.array(ordinals, np.int64)
+
+
+def _find(parent: list, x: int) -> int:
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:  # path compression
+        parent[x], x = root, parent[x]
+    return root
+
+
+def _int64_array(values: np.ndarray) -> pa.Array:
+    # Straight from the buffer: pa.array() on numpy imports pandas (a second on a cold process).
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])

@@ -2,7 +2,8 @@
 
 A synthetic lake for N people (vectorised numpy, the simulator's noise rates: 78 % on the
 mini-program, 88 % of them with a unionid and 80 % with a phone; 72 % WeCom contacts, 70 % with a
-unionid, 18 % with a staff-noted phone; 40 % with an order), then `dbt run` of the staging views and
+unionid, 18 % with a staff-noted phone; WeCom's ID conversion of every mini-program unionid that is a
+contact; 40 % with an order; identifiers at their real widths), then `dbt run` of the staging views and
 identity models; per-model seconds come from dbt's run results. The build and the networkx baseline
 each run in a fresh process, so each peak memory (max RSS) is that step's own.
 """
@@ -27,8 +28,19 @@ DAY = "2026-11-24"
 IDENTITY_MODELS = "+customer_identifiers +identity_merges +identity_quarantine"
 
 
+# Real widths: WeChat openids and unionids are 28 characters, WeCom external_userids 32, our phone
+# pseudonyms 64 (HMAC-SHA256 hex). Short ids would flatter the engine: DuckDB inlines strings of up
+# to 12 bytes.
+WIDTH = {"o": 28, "u": 28, "wm": 32, "h": 64}
+
+
+def _id_strings(prefix: str, values: np.ndarray) -> np.ndarray:
+    width = WIDTH.get(prefix, len(prefix) + 12)
+    return np.char.add(prefix, np.char.zfill(values.astype(str), width - len(prefix)))
+
+
 def _ids(prefix: str, values: np.ndarray) -> pa.Array:
-    return pa.array(np.char.add(prefix, values.astype(str)))
+    return pa.array(_id_strings(prefix, values))
 
 
 def synthetic_lake(root: Path, people: int, seed: int = 1) -> dict[str, int]:
@@ -36,7 +48,7 @@ def synthetic_lake(root: Path, people: int, seed: int = 1) -> dict[str, int]:
     person = np.arange(people)
     base = np.datetime64("2025-01-01T00:00:00", "us") + rng.integers(0, 300 * 86400, people) * 1_000_000
     seen = pa.array(base.astype("datetime64[us]"), pa.timestamp("us", tz="UTC"))
-    phone = np.char.add("h", person.astype(str))  # stands in for an HMAC pseudonym
+    phone = _id_strings("h", person)  # stands in for an HMAC pseudonym
     on_mp = rng.random(people) < 0.78
     on_wecom = rng.random(people) < 0.72
     tables: dict[tuple[str, str], pa.Table] = {}
@@ -44,7 +56,7 @@ def synthetic_lake(root: Path, people: int, seed: int = 1) -> dict[str, int]:
     tables["appdb", "mp_users"] = pa.table(
         {
             "openid": _ids("o", mp),
-            "unionid": pa.array(np.where(rng.random(len(mp)) < 0.88, np.char.add("u", mp.astype(str)), None)),
+            "unionid": pa.array(np.where(rng.random(len(mp)) < 0.88, _id_strings("u", mp), None)),
             "phone_hash": pa.array(np.where(rng.random(len(mp)) < 0.8, phone[mp], None)),
             "created_at": seen.take(mp),
             "updated_at": seen.take(mp),
@@ -53,15 +65,30 @@ def synthetic_lake(root: Path, people: int, seed: int = 1) -> dict[str, int]:
     wc = person[on_wecom]
     tables["wecom", "external_contacts"] = pa.table(
         {
-            "external_userid": _ids("e", wc),
+            "external_userid": _ids("wm", wc),
             "type": pa.array(np.ones(len(wc), np.int8)),
-            "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, np.char.add("u", wc.astype(str)), None)),
+            "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),
+        }
+    )
+    # WeCom's ID conversion of the mini-program users with a unionid: the contacts among them,
+    # whether or not the contact's own detail shows the unionid
+    mp_unionid = tables["appdb", "mp_users"]["unionid"].is_valid().to_numpy(zero_copy_only=False)
+    converted = np.intersect1d(mp[mp_unionid], wc)
+    today = pa.array(np.full(len(converted), np.datetime64(DAY, "D")), pa.date32())
+    tables["wecom", "unionid_links"] = pa.table(
+        {
+            "unionid": _ids("u", converted),
+            "openid": _ids("o", converted),
+            "external_userid": _ids("wm", converted),
+            "linked_on": today,
+            "first_checked_on": today,
+            "checked_on": today,
         }
     )
     noted = rng.random(len(wc)) < 0.18
     tables["wecom", "follow_users"] = pa.table(
         {
-            "external_userid": _ids("e", wc),
+            "external_userid": _ids("wm", wc),
             "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
             "createtime": seen.take(wc),
             "remark_mobile_hashes": pa.array(

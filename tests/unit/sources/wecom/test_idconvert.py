@@ -94,3 +94,32 @@ def test_the_daily_budget_leaves_the_rest_for_later(tmp_path):
     manifest = lake.manifest(Partition("wecom", "unionid_links", DAY1))
     assert manifest.window["left_for_later"] == 1
     assert {r["openid"] for r in run([contact("wmA")], lake, DAY2, budget=1)} == {"oA", "oB"}
+
+
+
+def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
+    """A corp with its own quota sets it in the connection's extra; the client paces those calls."""
+    import json
+    import time
+
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET
+    from siyu.tasks import wecom_endpoint
+
+    server, _ = serve(state([contact("wmA")]), port=0)
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", json.dumps({
+            "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
+            "login": DEMO_CORPID, "password": DEMO_SECRET,
+            "extra": {"rates": {"idconvert/unionid_to_external_userid": 10}},
+        }))
+        endpoint = wecom_endpoint()
+        assert endpoint.base_url == f"http://127.0.0.1:{server.server_port}"
+        assert endpoint.rates == {"idconvert/unionid_to_external_userid": 10.0}
+        with endpoint.client() as client:
+            started = time.monotonic()
+            for _ in range(6):
+                assert client.unionid_to_external_userid("uA", "oA")["external_userid_info"]
+            assert time.monotonic() - started >= 0.5  # 6 calls at 10/s: 5 gaps of 0.1 s
+    finally:
+        server.shutdown()
+        server.server_close()
