@@ -8,8 +8,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from siyu.assets import RAW_ENTITIES
 from siyu.config import settings
+from siyu.contracts import RAW
 from siyu.lake import Lake, Partition
 
 console = Console(width=120)
@@ -18,10 +18,9 @@ console = Console(width=120)
 def landed_rows(date: str) -> list[tuple[str, str, int | None]]:
     lake = Lake(settings().lake)
     rows = []
-    for source, entities in RAW_ENTITIES.items():
-        for entity in entities:
-            manifest = lake.manifest(Partition(source, entity, date))
-            rows.append((source, entity, manifest.row_count if manifest else None))
+    for source, entity in RAW:  # every raw entity, the ID conversion's links included
+        manifest = lake.manifest(Partition(source, entity, date))
+        rows.append((source, entity, manifest.row_count if manifest else None))
     return rows
 
 

@@ -78,6 +78,7 @@ def test_published_marts_resolve_customers(demo_home):
 def test_summary_printed(demo_home):
     _, stdout = demo_home
     assert "Rows landed" in stdout and "customers resolved" in stdout
+    assert re.search(r"wecom\W+unionid_links\W+\d[\d,]*", stdout)  # the ID conversion is reported landed
     assert re.search(r"raw\.wecom\.external_contacts.*pass", stdout)
 
 
