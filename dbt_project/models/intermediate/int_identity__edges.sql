@@ -77,21 +77,28 @@ group_member as (
 unionid_conversion as (
     -- WeCom's ID conversion: the corp's contact that a mini-program user (unionid + openid) is, even
     -- when the contact's detail hides the unionid. The latest cumulative snapshot holds every link.
+    -- The link has held since both accounts existed (the contact added, the user created): that is
+    -- when it was first seen, as other rules date their evidence by the source's time; the day WeCom
+    -- told us is when it landed. So a first build does not replay every conversion as a merge, and a
+    -- conversion landing after both customers were built still logs theirs.
     select
         'wecom_unionid_conversion' as rule,
         'wecom.unionid_links' as source,
         'external_userid' as left_type,
-        external_userid as left_identifier,
+        k.external_userid as left_identifier,
         'unionid' as right_type,
-        unionid as right_identifier,
-        cast(linked_on as timestamptz) as first_seen_at,
-        cast(checked_on as timestamptz) as last_seen_at,
-        linked_on as first_landed_on
-    from {{ source('wecom', 'unionid_links') }}
-    where cast(dt as date) = (
+        k.unionid as right_identifier,
+        min(coalesce(greatest(a.first_added_at, u.created_at), cast(k.linked_on as timestamptz))) as first_seen_at,
+        max(cast(k.checked_on as timestamptz)) as last_seen_at,
+        min(k.linked_on) as first_landed_on
+    from {{ source('wecom', 'unionid_links') }} k
+    left join contact_added a using (external_userid)
+    left join {{ ref('stg_appdb__mp_users') }} u on u.mp_openid = k.openid
+    where cast(k.dt as date) = (
             select max(cast(dt as date)) from {{ source('wecom', 'unionid_links') }}
             where cast(dt as date) <= {{ run_date() }})
-        and external_userid is not null and unionid is not null
+        and k.external_userid is not null and k.unionid is not null
+    group by all  -- one row per pair: a corp's several mini-programs give a unionid several openids
 ),
 
 mp_phone as (

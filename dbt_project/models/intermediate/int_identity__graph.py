@@ -84,21 +84,22 @@ def model(dbt, session):
 
     # Returned as a relation over the temporary tables: dbt writes it straight from DuckDB.
     return session.sql(f"""
-        with customers as (
-            select component, anchor.node_id as anchor_id,
+        with anchors as (
+            -- the anchor's node id only: carrying its strings through the aggregate costs more
+            -- than looking them up for the million anchors afterwards
+            select component,
+                   arg_min(node_id, (coalesce(first_landed_on, date '9999-12-31'),
+                                     coalesce(first_seen_at, timestamptz 'infinity'),
+                                     {type_rank},
+                                     identifier)) as anchor_id
+            from _graph_components
+            group by component
+        ),
+        customers as (
+            select a.component, a.anchor_id,
                    -- the customer_id macro's derivation (macros/identity.sql)
-                   'c_' || substr(md5(anchor.identifier_type || ':' || anchor.identifier), 1, 16)
-                       as customer_id
-            from (
-                select component,
-                       arg_min(struct_pack(node_id, identifier_type, identifier),
-                               (coalesce(first_landed_on, date '9999-12-31'),
-                                coalesce(first_seen_at, timestamptz 'infinity'),
-                                {type_rank},
-                                identifier)) as anchor
-                from _graph_components
-                group by component
-            )
+                   'c_' || substr(md5(n.identifier_type || ':' || n.identifier), 1, 16) as customer_id
+            from anchors a join _graph_nodes n on n.node_id = a.anchor_id
         ),
         rule_bits as (
             select rule, cast(row_number() over (order by rule) - 1 as integer) as bit

@@ -12,6 +12,10 @@
 - late evidence: day 1 knows openid o_late only from an order (10 Jul); on day 2 its user row lands with
   unionid u_late and an older created_at (9 Jul): the customer keeps the id it had (anchored on the
   identifier the warehouse knew first), it does not move to the unionid.
+- ID conversion: WeCom says contact e_fb is user o_fb (u_fb) on day 1, when both first land: one
+  customer, no merge (the link held since both existed). Contact e_cv (its detail hides the unionid)
+  and user o_cv (u_cv) are two customers on day 1; the conversion lands on day 2 → one customer,
+  u_cv's (older) id survives, the merge is logged under wecom_unionid_conversion.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from siyu.privacy import phone_hash
 from tests.dbt.conftest import contact, follow, mp_user, order, table, ts
 
 DAY1, DAY2 = "2026-01-01", "2026-01-02"
+D1, D2 = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
 KEY = b"identity-test-key"
 BLOCKS = 250  # 4 identifiers each: 1,000 in the chain
 
@@ -70,6 +75,10 @@ def day1() -> dict:
         user("o_lh1", None, "2025-07-07T00:00:00", phone="13755556666"),
         user("o_lh2", None, "2025-07-08T00:00:00", phone="13755556666"),
     ]
+    users += [user("o_fb", "u_fb", "2025-07-11T00:00:00"), user("o_cv", "u_cv", "2025-07-11T00:00:00")]
+    for euid, added in (("e_fb", "2025-07-12T00:00:00"), ("e_cv", "2025-07-12T00:00:00")):
+        contacts.append(contact(euid, None))  # the contact's detail hides the unionid
+        follows.append(follow(euid, added))
     receiver = order("ord_fam", "o_a", "paid", "10.00", "2025-07-06T00:00:00", "2025-07-06T00:00:00")
     receiver["receiver_phone_hash"] = phone_hash("13733334444", KEY)
     contacts.append(contact("e_m2", None))
@@ -80,6 +89,7 @@ def day1() -> dict:
         ("appdb", "mp_users"): users,
         ("wecom", "external_contacts"): contacts,
         ("wecom", "follow_users"): follows,
+        ("wecom", "unionid_links"): [link("u_fb", "o_fb", "e_fb", D1, D1)],
         ("appdb", "orders"): [
             receiver,
             order("ord_late", "o_late", "paid", "20.00", "2025-07-10T00:00:00", "2025-07-10T00:00:00"),
@@ -95,7 +105,16 @@ def day2(first: dict) -> dict:
         ("appdb", "mp_users"): [later, *late_hub, late_row],
         ("wecom", "external_contacts"): first[("wecom", "external_contacts")],
         ("wecom", "follow_users"): first[("wecom", "follow_users")],
+        ("wecom", "unionid_links"): [
+            link("u_fb", "o_fb", "e_fb", D1, D2),
+            link("u_cv", "o_cv", "e_cv", D2, D2),
+        ],
     }
+
+
+def link(unionid: str, openid: str, external_userid: str, linked: dt.date, checked: dt.date) -> dict:
+    return {"unionid": unionid, "openid": openid, "external_userid": external_userid,
+            "linked_on": linked, "first_checked_on": linked, "checked_on": checked}
 
 
 @pytest.fixture(scope="module")
@@ -185,10 +204,11 @@ def test_new_evidence_merges_and_the_older_id_survives(built):
 def test_ids_are_stable_from_one_day_to_the_next(built):
     d1, d2 = built[DAY1]["ids"], built[DAY2]["ids"]
     moved = {k for k, v in d1.items() if d2.get(k) != v}
-    # e_m2 and its noted phone: that customer was absorbed; lh2 and the phone pl: the late hub split
+    # e_m2 and its noted phone, e_cv: those customers were absorbed; lh2 and the phone pl: the late
+    # hub split
     pl = f"phone_hash:{phone_hash('13755556666', KEY)}"
     pm = f"phone_hash:{phone_hash('13744445555', KEY)}"
-    assert moved == {"external_userid:e_m2", pm, "mp_openid:o_lh2", pl}
+    assert moved == {"external_userid:e_m2", pm, "mp_openid:o_lh2", pl, "external_userid:e_cv"}
 
 
 def test_a_hub_crossing_the_limit_overnight_splits_and_the_anchor_keeps_its_id(built):
@@ -205,3 +225,15 @@ def test_evidence_landing_later_with_an_older_timestamp_does_not_move_the_id(bui
     d1, d2 = built[DAY1]["ids"], built[DAY2]["ids"]
     assert d1["mp_openid:o_late"] == cid("mp_openid", "o_late")
     assert d2["mp_openid:o_late"] == d2["unionid:u_late"] == cid("mp_openid", "o_late")
+
+
+def test_wecom_id_conversion_merges_when_it_lands_after_both_customers(built):
+    d1, d2 = built[DAY1], built[DAY2]
+    assert d1["ids"]["external_userid:e_fb"] == d1["ids"]["mp_openid:o_fb"] == cid("unionid", "u_fb")
+    assert d1["ids"]["external_userid:e_cv"] == cid("external_userid", "e_cv")
+    assert d1["ids"]["mp_openid:o_cv"] == cid("unionid", "u_cv")
+    assert d2["ids"]["external_userid:e_cv"] == d2["ids"]["mp_openid:o_cv"] == cid("unionid", "u_cv")
+    merge = ("merge", cid("external_userid", "e_cv"), cid("unionid", "u_cv"), "wecom_unionid_conversion")
+    assert merge in d2["log"]
+    merged_away = {r[1] for r in d2["log"] if r[0] == "merge"}
+    assert cid("external_userid", "e_fb") not in merged_away  # one customer from its first build
