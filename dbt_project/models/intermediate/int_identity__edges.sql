@@ -4,7 +4,19 @@
 -- `merges` says whether the rule links identifiers into one customer (var identity_merge_rules).
 -- A rule that does not merge (order_receiver_phone by default) is still evidence: the junk guard
 -- counts it when it measures how many people an identifier touches.
-with contact_added as (
+with mp_users as materialized (
+    -- Staging views are inlined wherever they are named: read and deduplicate each source once here,
+    -- not once per rule that uses it.
+    select mp_openid, unionid, phone_hash, created_at, updated_at, first_extracted_dt
+    from {{ ref('stg_appdb__mp_users') }}
+),
+
+orders as materialized (
+    select mp_openid, receiver_phone_hash, created_at, updated_at, first_extracted_dt
+    from {{ ref('stg_appdb__orders') }}
+),
+
+contact_added as (
     -- When staff first added the contact (over every relation in the snapshot history, deleted and
     -- inherited ones included): earlier and truer than the first snapshot we hold.
     select external_userid, min(added_at) as first_added_at
@@ -38,7 +50,7 @@ mp_user as (
         created_at as first_seen_at,
         updated_at as last_seen_at,
         first_extracted_dt as first_landed_on
-    from {{ ref('stg_appdb__mp_users') }}
+    from mp_users
 ),
 
 order_buyer as (
@@ -52,7 +64,7 @@ order_buyer as (
         min(created_at) as first_seen_at,
         max(updated_at) as last_seen_at,
         min(first_extracted_dt) as first_landed_on
-    from {{ ref('stg_appdb__orders') }}
+    from orders
     group by mp_openid
 ),
 
@@ -93,7 +105,7 @@ unionid_conversion as (
         min(k.linked_on) as first_landed_on
     from {{ source('wecom', 'unionid_links') }} k
     left join contact_added a using (external_userid)
-    left join {{ ref('stg_appdb__mp_users') }} u on u.mp_openid = k.openid
+    left join mp_users u on u.mp_openid = k.openid
     where cast(k.dt as date) = (
             select max(cast(dt as date)) from {{ source('wecom', 'unionid_links') }}
             where cast(dt as date) <= {{ run_date() }})
@@ -114,7 +126,7 @@ mp_phone as (
         updated_at as last_seen_at,
         -- the version holding the phone may have landed later; the user's first landing bounds it
         first_extracted_dt as first_landed_on
-    from {{ ref('stg_appdb__mp_users') }}
+    from mp_users
     where phone_hash is not null
 ),
 
@@ -150,7 +162,7 @@ order_receiver_phone as (
         min(created_at) as first_seen_at,
         max(updated_at) as last_seen_at,
         min(first_extracted_dt) as first_landed_on
-    from {{ ref('stg_appdb__orders') }}
+    from orders
     where receiver_phone_hash is not null
     group by all
 ),
