@@ -26,8 +26,6 @@ INGEST_DAGS = ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_idconvert"
 WAREHOUSE_DAG = "siyu_warehouse"
 EXPORTS_DAG = "siyu_exports"
 NEEDS_WECOM = ("siyu_ingest_wecom", "siyu_ingest_idconvert", EXPORTS_DAG)
-SIMULATOR_PACED = ("idconvert/unionid_to_external_userid",)
-SIMULATOR_RATE = 1000.0
 
 
 @contextlib.contextmanager
@@ -39,15 +37,14 @@ def wecom_connection(
     if not needed or os.environ.get("AIRFLOW_CONN_SIYU_WECOM"):
         yield {}
         return
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve, unpaced_rates
 
     server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults, as_of=as_of)
     try:
         connection = {
             "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
             "login": DEMO_CORPID, "password": DEMO_SECRET,
-            # the simulator has no quota: the ID conversion need not pace itself to WeCom's 100,000/h
-            "extra": {"rates": {path: SIMULATOR_RATE for path in SIMULATOR_PACED}},
+            "extra": {"rates": unpaced_rates()},
         }
         yield {"AIRFLOW_CONN_SIYU_WECOM": json.dumps(connection)}
     finally:

@@ -29,13 +29,14 @@ def land_day(day: dt.date, world) -> None:
     from siyu.contracts import RAW  # not siyu.assets: importing Airflow here would fix its config
     from siyu.simulator.appdb import write_rows
     from siyu.simulator.timeline import appdb_rows_at, run_moment
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve, unpaced_rates
 
     moment = run_moment(day)
     write_rows(appdb_rows_at(world.appdb_rows, moment.replace(tzinfo=None)), settings().appdb_url)
     server, _ = serve(world.wecom_state, as_of=moment)
     try:
-        endpoint = tasks.WeComEndpoint(f"http://127.0.0.1:{server.server_port}", DEMO_CORPID, DEMO_SECRET)
+        url = f"http://127.0.0.1:{server.server_port}"
+        endpoint = tasks.WeComEndpoint(url, DEMO_CORPID, DEMO_SECRET, unpaced_rates())
         tasks.land_wecom(day.isoformat(), endpoint)
         for entity in (e for source, e in RAW if source == "appdb"):
             tasks.land_appdb(entity, day.isoformat(), appdb_url=settings().appdb_url)  # not Airflow's

@@ -25,6 +25,14 @@ from siyu.simulator.timeline import state_at
 
 DEMO_CORPID = "wwsiyudemo0000001"
 DEMO_SECRET = "siyu-demo-secret"
+
+
+def unpaced_rates() -> dict[str, float]:
+    """Client rates for this simulator: it has no quota, so no API waits on WeCom's (the ID
+    conversion's 100,000 an hour, tag writes, behaviour reads)."""
+    from siyu.sources.wecom.client import RATES
+
+    return {path: 1000.0 for path in RATES}
 TOKEN_TTL = 7200
 PREFIX = "/cgi-bin/"
 INVALID_UNIONID = 40003  # the simulator's answer to a (unionid, openid) pair it does not know
