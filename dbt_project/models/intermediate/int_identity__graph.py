@@ -6,8 +6,8 @@ writing one row per identifier happens on integer node ids in this connection's 
 tables): the graph is a few million rows at a million people, and writing the nodes, links and
 labels out as tables of their own cost more than computing them.
 
-- Components: scipy's connected_components, a linear-time graph search in C, exact on a chain of
-  any length (SQL label propagation needs one pass per hop).
+- Components: siyu.identity.components (hook and compress in numpy), exact on a chain of any
+  length (SQL label propagation needs one pass per hop).
 - Anchor: a component's oldest identifier, by (first_landed_on, first_seen_at, type order in var
   identifier_type_order, value). The first landing date (the first lake partition holding the
   identifier) comes first so that evidence landing later never outranks an identifier the
@@ -22,12 +22,11 @@ labels out as tables of their own cost more than computing them.
 
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    from siyu.identity.components import connected_components
     from siyu.identity.model_config import config_list, type_rank_sql
 
     type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
@@ -68,9 +67,7 @@ def model(dbt, session):
 
     count = session.execute("select count(*) from _graph_nodes").fetchall()[0][0]
     links = session.execute("select src, dst from _graph_links").fetchnumpy()
-    src, dst = np.asarray(links["src"], np.int32), np.asarray(links["dst"], np.int32)
-    graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(count, count))
-    _, component = connected_components(graph, directed=False)
+    component = connected_components(count, links["src"], links["dst"])
     labels = pa.Table.from_arrays(
         [_int32_array(np.arange(count, dtype=np.int32)), _int32_array(component.astype(np.int32))],
         names=["node_id", "component"],
