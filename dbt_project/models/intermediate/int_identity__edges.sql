@@ -143,9 +143,15 @@ staff_remark_phone as (
         min(f.createtime) as first_seen_at,
         max(cast(cast(f.dt as date) as timestamptz)) as last_seen_at,
         min(cast(f.dt as date)) as first_landed_on
-    from {{ source('wecom', 'follow_users') }} f,
+    from (
+        -- most relations carry no noted phone: drop them before the unnest, not after
+        select external_userid, createtime, dt, remark_mobile_hashes
+        from {{ source('wecom', 'follow_users') }}
+        where cast(dt as date) <= {{ run_date() }} and external_userid is not null
+            and len(remark_mobile_hashes) > 0
+    ) f,
         unnest(f.remark_mobile_hashes) as m(phone_hash)
-    where cast(f.dt as date) <= {{ run_date() }} and f.external_userid is not null and m.phone_hash is not null
+    where m.phone_hash is not null
     group by all
 ),
 
