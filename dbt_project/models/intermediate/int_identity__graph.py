@@ -15,9 +15,13 @@ labels out as tables of their own cost more than computing them.
   id until it merges into an older one. The value breaks the last ties, so the anchor never
   depends on row order. customer_id derives from the anchor (macros/identity.sql: customer_id).
 - matched_by: 'anchor', or the merging rules that tie the identifier to others.
-- replay: the component holds an edge whose evidence is newer than both its ends (seen later in the
-  sources, or landed later than both): two customers that existed apart were joined, and
-  int_identity__merge_events replays those components to log who absorbed whom.
+- replay: the component may hold two customers that existed apart and were joined, and
+  int_identity__merge_events replays it to log who absorbed whom. Either an edge's evidence is
+  newer than both its ends (seen later in the sources, or landed later than both), or an identifier
+  has two links each newer than its other end: a new identifier that arrived with two pieces of
+  evidence at once, bridging two older customers (a phone authorised in the mini-program and noted
+  by staff in the same instant). Flagging a component that turns out to hold no merge costs only
+  its replay.
 """
 
 import numpy as np
@@ -58,7 +62,10 @@ def model(dbt, session):
         create or replace temp table _graph_links as
         select l.node_id as src, r.node_id as dst, e.rule,
                e.first_seen_at > greatest(l.first_seen_at, r.first_seen_at)
-               or e.first_landed_on > greatest(l.first_landed_on, r.first_landed_on) as joins_existing
+               or e.first_landed_on > greatest(l.first_landed_on, r.first_landed_on) as joins_existing,
+               -- the evidence is newer than one end: it ties the other end to something older
+               e.first_seen_at > l.first_seen_at or e.first_landed_on > l.first_landed_on as newer_than_src,
+               e.first_seen_at > r.first_seen_at or e.first_landed_on > r.first_landed_on as newer_than_dst
         from _graph_edges e
         join _graph_nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
         join _graph_nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
@@ -105,11 +112,13 @@ def model(dbt, session):
         node_rules as (
             -- the rules of a node's links as a bit set: an integer aggregate, not millions of lists
             select node_id, bit_or(cast(1 as bigint) << b.bit) as rule_mask,
-                   bool_or(joins_existing) as joins_existing
+                   bool_or(joins_existing) as joins_existing,
+                   -- a node tied to older identifiers by two links may bridge two older customers
+                   count(*) filter (where to_older) >= 2 as bridges
             from (
-                select src as node_id, rule, joins_existing from _graph_links
+                select src as node_id, rule, joins_existing, newer_than_dst as to_older from _graph_links
                 union all
-                select dst, rule, joins_existing from _graph_links
+                select dst, rule, joins_existing, newer_than_src from _graph_links
             )
             join rule_bits b using (rule)
             group by node_id
@@ -123,7 +132,7 @@ def model(dbt, session):
         replayed as (
             select distinct n.component
             from node_rules r join _graph_components n using (node_id)
-            where r.joins_existing
+            where r.joins_existing or r.bridges
         )
         select
             n.identifier_type,

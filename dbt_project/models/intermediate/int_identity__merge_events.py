@@ -4,9 +4,11 @@ An edge whose evidence is newer than both of its identifiers joins two customers
 before it (an edge seen together with a new identifier only gives an existing customer one more
 identifier). Newer means seen later in the sources, or landed in a later lake partition than both
 ends: a customer built yesterday and absorbed today is logged even when the evidence that joined
-them carries an older source timestamp. Only the components holding such an edge (int_identity__graph's
-replay flag) are replayed, with a union-find whose root is the oldest identifier (lowest node_rank, in
-the anchor order): when two sets meet, the later anchor's customer_id is absorbed by the earlier one's.
+them carries an older source timestamp. A new identifier arriving with two pieces of evidence at
+once can bridge two older customers too. Only the components int_identity__graph flags (its replay
+column: such an edge, or such a bridge) are replayed, with a union-find whose root is the oldest
+identifier (lowest node_rank, in the anchor order): when two sets meet, the later anchor's
+customer_id is absorbed by the earlier one's, if that customer existed before the evidence.
 Replaying evidence instead of diffing runs makes the log the same whichever dates were built, and a
 re-run of a date rebuilds it identically.
 

@@ -16,6 +16,10 @@
   customer, no merge (the link held since both existed). Contact e_cv (its detail hides the unionid)
   and user o_cv (u_cv) are two customers on day 1; the conversion lands on day 2 → one customer,
   u_cv's (older) id survives, the merge is logged under wecom_unionid_conversion.
+- bridge: user o_br (13 Jul) and contact e_br (14 Jul) are two customers until, at one instant
+  (1 Aug), o_br authorises a new phone and a second staff member notes it on e_br: the new phone
+  bridges them, o_br's id survives and the merge is logged, though no edge is newer than both its
+  ends (all of it lands on day 1: the log does not depend on which dates were built).
 """
 
 from __future__ import annotations
@@ -79,6 +83,13 @@ def day1() -> dict:
     for euid, added in (("e_fb", "2025-07-12T00:00:00"), ("e_cv", "2025-07-12T00:00:00")):
         contacts.append(contact(euid, None))  # the contact's detail hides the unionid
         follows.append(follow(euid, added))
+    bridge_phone = "13766667777"
+    users.append(user("o_br", None, "2025-07-13T00:00:00", phone=bridge_phone, updated="2025-08-01T00:00:00"))
+    contacts.append(contact("e_br", None))
+    follows.append(follow("e_br", "2025-07-14T00:00:00"))
+    second_staff = follow("e_br", "2025-08-01T00:00:00")
+    second_staff["userid"], second_staff["remark_mobile_hashes"] = "staff_2", [phone_hash(bridge_phone, KEY)]
+    follows.append(second_staff)
     receiver = order("ord_fam", "o_a", "paid", "10.00", "2025-07-06T00:00:00", "2025-07-06T00:00:00")
     receiver["receiver_phone_hash"] = phone_hash("13733334444", KEY)
     contacts.append(contact("e_m2", None))
@@ -198,7 +209,10 @@ def test_new_evidence_merges_and_the_older_id_survives(built):
     assert m1 != m2
     assert d2["ids"]["external_userid:e_m2"] == d2["ids"]["mp_openid:o_m1"] == m1
     assert ("merge", m2, m1, "mp_user_phone") in d2["log"]
-    assert not any(r[0] == "merge" for r in d1["log"])
+    # the first build logs one merge: the bridge (its evidence is dated after both customers)
+    assert [r for r in d1["log"] if r[0] == "merge"] == [
+        ("merge", cid("external_userid", "e_br"), cid("mp_openid", "o_br"), "staff_remark_phone")
+    ]
 
 
 def test_ids_are_stable_from_one_day_to_the_next(built):
@@ -237,3 +251,10 @@ def test_wecom_id_conversion_merges_when_it_lands_after_both_customers(built):
     assert merge in d2["log"]
     merged_away = {r[1] for r in d2["log"] if r[0] == "merge"}
     assert cid("external_userid", "e_fb") not in merged_away  # one customer from its first build
+
+
+def test_a_new_identifier_bridging_two_older_customers_logs_their_merge(built):
+    ids = built[DAY1]["ids"]
+    assert ids["external_userid:e_br"] == ids["mp_openid:o_br"] == cid("mp_openid", "o_br")
+    merge = ("merge", cid("external_userid", "e_br"), cid("mp_openid", "o_br"), "staff_remark_phone")
+    assert merge in built[DAY1]["log"] and merge in built[DAY2]["log"]
