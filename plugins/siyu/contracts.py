@@ -162,6 +162,8 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("linked_on", pa.date32()),
             ("first_checked_on", pa.date32()),
             ("checked_on", pa.date32()),
+            # why WeCom refused the pair (its errcode) when it did; asked again a week later
+            ("rejected_reason", pa.string()),
         ]
     ),
     ("appdb", "refunds"): pa.schema(

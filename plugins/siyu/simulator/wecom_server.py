@@ -25,6 +25,9 @@ from siyu.simulator.timeline import state_at
 
 DEMO_CORPID = "wwsiyudemo0000001"
 DEMO_SECRET = "siyu-demo-secret"
+TOKEN_TTL = 7200
+PREFIX = "/cgi-bin/"
+INVALID_UNIONID = 40003  # the simulator's answer to a (unionid, openid) pair it does not know
 
 
 def unpaced_rates() -> dict[str, float]:
@@ -33,9 +36,6 @@ def unpaced_rates() -> dict[str, float]:
     from siyu.sources.wecom.client import RATES
 
     return {path: 1000.0 for path in RATES}
-TOKEN_TTL = 7200
-PREFIX = "/cgi-bin/"
-INVALID_UNIONID = 40003  # the simulator's answer to a (unionid, openid) pair it does not know
 
 
 class ApiError(Exception):

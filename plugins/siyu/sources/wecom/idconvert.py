@@ -10,11 +10,12 @@ answers the question the other way round, in the two steps its documentation rec
    a unionid of their own) give back the pending_id of a user converted before they became a customer.
 
 Each date lands a cumulative snapshot (``wecom.unionid_links``): every pair asked so far, with its
-external_userid once known (``linked_on``: the date it was). Conversions stop at a daily budget under
-WeCom's quota (480,000 a day per corp); what it leaves is asked on a later day (WeCom wants them
-driven by users' visits, not bulk jobs: a first run over an existing user base is a backfill, spread
-over days by the budget). The pairs come from the mini-program users landed up to this date and the
-contacts from this date's WeCom snapshot, so it runs after both (siyu_ingest_idconvert).
+external_userid once known (``linked_on``: the date it was), or the reason WeCom refused it (asked
+again a week later). Conversions stop at a daily budget under WeCom's quota (480,000 a day per
+corp); what it leaves is asked on a later day (WeCom wants them driven by users' visits, not bulk
+jobs: a first run over an existing user base is a backfill, spread over days by the budget). The
+pairs come from the mini-program users landed up to this date and the contacts from this date's
+WeCom snapshot, so it runs after both (siyu_ingest_idconvert).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from siyu.sources.wecom.client import WeComClient, WeComError
 log = logging.getLogger(__name__)
 
 DAILY_CALLS = 400_000
+RETRY_REJECTED_AFTER = dt.timedelta(days=7)  # a refused pair is asked again a week later
 PENDING_BATCH = 100  # external_userid_to_pending_id takes at most 100 ids a call
 ENTITY = ("wecom", "unionid_links")
 
@@ -76,27 +78,30 @@ def convert(
 ) -> tuple[list[dict], dict[str, int]]:
     today = dt.date.fromisoformat(logical_date)
     links = dict(known)
-    new = [p for p in pairs if p not in known][:budget]
-    stats = {"pairs": len(pairs), "asked": len(new), "linked": 0, "pending": 0, "rejected": 0,
-             "left_for_later": len([p for p in pairs if p not in known]) - len(new), "matched_pending": 0}
-    for unionid, openid in new:
+    due = [p for p in pairs if p not in known or _retry_due(known[p], today)]
+    asking = due[:budget]
+    stats = {"pairs": len(pairs), "asked": len(asking), "linked": 0, "pending": 0, "rejected": 0,
+             "left_for_later": len(due) - len(asking), "matched_pending": 0}
+    for unionid, openid in asking:
+        first_checked = known[unionid, openid]["first_checked_on"] if (unionid, openid) in known else today
+        row = {"unionid": unionid, "openid": openid, "external_userid": None, "pending_id": None,
+               "linked_on": None, "first_checked_on": first_checked, "checked_on": today,
+               "rejected_reason": None}
         try:
             answer = client.unionid_to_external_userid(unionid, openid)
-        except WeComError as e:  # a pair WeCom does not accept: say so, keep the rest going
-            log.warning("idconvert rejected a pair: errcode %s %s", e.errcode, e.errmsg)
+        except WeComError as e:  # a pair WeCom refuses: kept with the reason, the rest goes on
+            log.warning("idconvert refused a pair: errcode %s", e.errcode)
             stats["rejected"] += 1
+            links[unionid, openid] = {**row, "rejected_reason": f"WeCom errcode {e.errcode}"}
             continue
         info = answer.get("external_userid_info") or []
         external_userid = info[0]["external_userid"] if info else None
         stats["linked" if external_userid else "pending"] += 1
         links[unionid, openid] = {
-            "unionid": unionid,
-            "openid": openid,
+            **row,
             "external_userid": external_userid,
             "pending_id": None if external_userid else answer.get("pending_id"),
             "linked_on": today if external_userid else None,
-            "first_checked_on": today,
-            "checked_on": today,
         }
     # Contacts that became customers after their user was converted: their pending_id says who.
     by_pending = {r["pending_id"]: k for k, r in links.items()
@@ -111,6 +116,10 @@ def convert(
                               "checked_on": today}
                 stats["matched_pending"] += 1
     return [links[k] for k in sorted(links)], stats
+
+
+def _retry_due(link: dict, today: dt.date) -> bool:
+    return bool(link.get("rejected_reason")) and link["checked_on"] + RETRY_REJECTED_AFTER <= today
 
 
 def land_unionid_links(

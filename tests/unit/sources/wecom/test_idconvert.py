@@ -68,7 +68,10 @@ def test_users_are_linked_now_or_when_they_become_contacts(tmp_path):
     ])
     day1 = run([contact("wmA"), contact("wmE", "uE")], lake, DAY1)
     by_openid = {r["openid"]: r for r in day1}
-    assert set(by_openid) == {"oA", "oB", "oC"}
+    assert set(by_openid) == {"oA", "oB", "oC", "oX"}
+    assert by_openid["oX"]["rejected_reason"] == "WeCom errcode 40003"
+    assert by_openid["oX"]["external_userid"] is None
+    assert by_openid["oA"]["rejected_reason"] is None
     assert by_openid["oA"]["external_userid"] == "wmA"
     assert by_openid["oA"]["linked_on"] == dt.date(2026, 11, 23)
     assert by_openid["oB"]["external_userid"] is None and by_openid["oB"]["pending_id"]
@@ -84,6 +87,14 @@ def test_users_are_linked_now_or_when_they_become_contacts(tmp_path):
     assert day2["oA"] == by_openid["oA"]  # resolved pairs are carried, not asked again
     assert day2["oE"]["external_userid"] == "wmE"
     assert day2["oC"]["external_userid"] is None
+    assert day2["oX"] == by_openid["oX"]  # a refused pair is not asked again the next day...
+    later = "2026-11-30"  # ...but a week later, and WeCom still refuses it
+    again = {r["openid"]: r for r in run([contact("wmA")], lake, later)}
+    assert again["oX"]["checked_on"] == dt.date(2026, 11, 30)
+    assert again["oX"]["first_checked_on"] == dt.date(2026, 11, 23)
+    assert again["oX"]["rejected_reason"] == "WeCom errcode 40003"
+    manifest = lake.manifest(Partition("wecom", "unionid_links", later))
+    assert manifest.window["asked"] == 1 and manifest.window["rejected"] == 1
 
 
 def test_the_daily_budget_leaves_the_rest_for_later(tmp_path):
