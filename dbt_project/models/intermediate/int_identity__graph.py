@@ -31,7 +31,7 @@ import pyarrow as pa
 def model(dbt, session):
     dbt.config(materialized="table")
     from siyu.identity.components import connected_components
-    from siyu.identity.model_config import config_list, type_rank_sql
+    from siyu.identity.model_config import arrow_ints, config_list, customer_id_sql, type_rank_sql
 
     type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
 
@@ -76,7 +76,7 @@ def model(dbt, session):
     links = session.execute("select src, dst from _graph_links").fetchnumpy()
     component = connected_components(count, links["src"], links["dst"])
     labels = pa.Table.from_arrays(
-        [_int32_array(np.arange(count, dtype=np.int32)), _int32_array(component.astype(np.int32))],
+        [arrow_ints(np.arange(count, dtype=np.int32)), arrow_ints(component.astype(np.int32))],
         names=["node_id", "component"],
     )
     session.register("_graph_labels_arrow", labels)
@@ -101,8 +101,7 @@ def model(dbt, session):
         ),
         customers as (
             select a.component, a.anchor_id,
-                   -- the customer_id macro's derivation (macros/identity.sql)
-                   'c_' || substr(md5(n.identifier_type || ':' || n.identifier), 1, 16) as customer_id
+                   {customer_id_sql("n.identifier_type", "n.identifier")} as customer_id
             from anchors a join _graph_nodes n on n.node_id = a.anchor_id
         ),
         rule_bits as (
@@ -150,7 +149,3 @@ def model(dbt, session):
         left join rule_sets s using (rule_mask)
     """)
 
-
-def _int32_array(values: np.ndarray) -> pa.Array:
-    # Straight from the buffer: pa.array() on numpy imports pandas (a second on a cold process).
-    return pa.Array.from_buffers(pa.int32(), len(values), [None, pa.py_buffer(values)])

@@ -25,7 +25,7 @@ NEVER = np.iinfo(np.int64).max  # an unknown time compares as "not earlier" on b
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from siyu.identity.model_config import config_list, type_rank_sql
+    from siyu.identity.model_config import arrow_ints, config_list, customer_id_sql, type_rank_sql
 
     type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
     dbt.ref("int_identity__edges").create_view("_merge_edges", replace=True)
@@ -68,13 +68,12 @@ def model(dbt, session):
         nodes["seen"], nodes["landed"], links["src"], links["dst"], links["seen"], links["landed"]
     )
     session.register("_merge_replayed", pa.table(
-        {"absorbed": _int64_array(absorbed), "surviving": _int64_array(surviving),
-         "ordinal": _int64_array(ordinal)}
+        {"absorbed": arrow_ints(absorbed), "surviving": arrow_ints(surviving), "ordinal": arrow_ints(ordinal)}
     ))
-    session.execute("""
+    session.execute(f"""
         create or replace temp table _merge_log as
-        select 'c_' || substr(md5(a.identifier_type || ':' || a.identifier), 1, 16) as absorbed_id,
-               'c_' || substr(md5(s.identifier_type || ':' || s.identifier), 1, 16) as surviving_id,
+        select {customer_id_sql("a.identifier_type", "a.identifier")} as absorbed_id,
+               {customer_id_sql("s.identifier_type", "s.identifier")} as surviving_id,
                k.first_seen_at as merged_at, k.rule
         from _merge_replayed m
         join _merge_nodes a on a.node_rank = m.absorbed
@@ -118,7 +117,3 @@ def _find(parent: list, x: int) -> int:
         parent[x], x = root, parent[x]
     return root
 
-
-def _int64_array(values: np.ndarray) -> pa.Array:
-    # Straight from the buffer: pa.array() on numpy imports pandas (a second on a cold process).
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 
 def config_list(value: Any) -> list:
     """A list var passed through a Python model's config: dbt renders it into the config as its
@@ -23,3 +26,15 @@ def type_rank_sql(type_order: list[str], column: str = "identifier_type") -> str
     assert all(t.isidentifier() for t in type_order)  # safe to inline as literals
     whens = " ".join(f"when '{t}' then {i}" for i, t in enumerate(type_order, start=1))
     return f"case {column} {whens} else 99 end"
+
+
+def customer_id_sql(type_column: str, value_column: str) -> str:
+    """SQL deriving the customer_id from its anchor identifier, like the customer_id macro."""
+    return f"'c_' || substr(md5({type_column} || ':' || {value_column}), 1, 16)"
+
+
+def arrow_ints(values: np.ndarray) -> pa.Array:
+    """An Arrow array over a numpy integer buffer. Not pa.array(): its first conversion of numpy
+    imports pandas, a second on a cold process."""
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])

@@ -40,7 +40,7 @@ def land_day(day: dt.date, world) -> None:
         tasks.land_wecom(day.isoformat(), endpoint)
         for entity in (e for source, e in RAW if source == "appdb"):
             tasks.land_appdb(entity, day.isoformat(), appdb_url=settings().appdb_url)  # not Airflow's
-        tasks.land_unionid_links(day.isoformat(), endpoint)  # after mp_users, as siyu_ingest_appdb runs it
+        tasks.land_unionid_links(day.isoformat(), endpoint)  # after mp_users, as siyu_ingest_idconvert runs
     finally:
         server.shutdown()
         server.server_close()
