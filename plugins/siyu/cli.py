@@ -129,13 +129,15 @@ def score_identity() -> None:
 @app.command("bench-identity", hidden=True)
 def bench_identity(
     people: Annotated[int, typer.Option(help="people in the synthetic graph")] = 1_000_000,
+    history_days: Annotated[int, typer.Option(help="daily WeCom snapshots in the lake (at least 2)")] = 30,
 ) -> None:
-    """Benchmark the identity models (wall time per model, peak memory) against networkx."""
+    """Benchmark the identity models (a full build, then the next day's run: wall time per model,
+    peak memory) against networkx."""
     import json
 
     from siyu.identity.bench import bench_identity as run
 
-    typer.echo(json.dumps(run(people), indent=2))
+    typer.echo(json.dumps(run(people, history_days), indent=2))
 
 
 @bench.command("stability")

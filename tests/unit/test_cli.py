@@ -19,15 +19,21 @@ def test_bench_group_lists_the_three_benchmarks():
 def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the bench works in a temp dir of its own; nothing lands here
     before = {k: v for k, v in os.environ.items() if k.startswith("SIYU_")}
-    result = CliRunner().invoke(app, ["bench", "identity", "--people", "2000"])
+    result = CliRunner().invoke(app, ["bench", "identity", "--people", "2000", "--history-days", "3"])
     assert {k: v for k, v in os.environ.items() if k.startswith("SIYU_")} == before  # settings restored
     assert result.exit_code == 0, result.output
     report = json.loads(result.output[result.output.index("{") :])
-    assert report["people"] == 2000
+    assert report["people"] == 2000 and report["history_days"] == 3
     assert report["networkx_connected_components"]["components"] > 0
-    # each step's peak memory is measured in a process of its own
-    assert report["peak_rss_mib"] > 0 and report["networkx_connected_components"]["peak_rss_mib"] > 0
-    assert {"int_identity__graph", "customer_identifiers"} <= set(report["per_model_seconds"])
+    # a full build of the day before, then the last day's run; each measured in a process of its own
+    full, daily = report["full_build"], report["daily_run"]
+    assert (full["run_date"], daily["run_date"]) == ("2026-11-23", "2026-11-24")
+    for run in (full, daily):
+        assert run["peak_rss_mib"] > 0
+        assert {"int_identity__graph", "customer_identifiers", "int_wecom__remark_phones"} <= set(
+            run["per_model_seconds"]
+        )
+    assert report["networkx_connected_components"]["peak_rss_mib"] > 0
     assert not list(tmp_path.iterdir())
 
 

@@ -32,10 +32,10 @@ wecom_contact as (
         p.external_userid as left_identifier,
         case when p.unionid is not null then 'unionid' end as right_type,
         p.unionid as right_identifier,
-        least(a.first_added_at, cast(p.first_snapshot_date as timestamptz)) as first_seen_at,
-        cast(p.last_snapshot_date as timestamptz) as last_seen_at,
-        p.first_snapshot_date as first_landed_on
-    from {{ ref('stg_wecom__external_contact_unionids') }} p
+        least(a.first_added_at, cast(p.first_snapshot as timestamptz)) as first_seen_at,
+        cast(p.last_snapshot as timestamptz) as last_seen_at,
+        p.first_snapshot as first_landed_on
+    from {{ ref('int_wecom__contact_unionids') }} p
     left join contact_added a using (external_userid)
 ),
 
@@ -70,20 +70,17 @@ order_buyer as (
 
 group_member as (
     -- An external WeChat member of a customer group: WeCom reports their unionid when the corp is bound.
-    -- Over every snapshot: a member who left the group is still the same person.
     select
         'group_member_unionid' as rule,
         'wecom.group_members' as source,
         'external_userid' as left_type,
-        userid as left_identifier,
+        external_userid as left_identifier,
         'unionid' as right_type,
-        nullif(trim(unionid), '') as right_identifier,
-        least(min(join_time), min(cast(cast(dt as date) as timestamptz))) as first_seen_at,
-        max(cast(cast(dt as date) as timestamptz)) as last_seen_at,
-        min(cast(dt as date)) as first_landed_on
-    from {{ source('wecom', 'group_members') }}
-    where cast(dt as date) <= {{ run_date() }} and type = 2 and nullif(trim(unionid), '') is not null
-    group by all
+        unionid as right_identifier,
+        least(first_joined_at, cast(first_snapshot as timestamptz)) as first_seen_at,
+        cast(last_snapshot as timestamptz) as last_seen_at,
+        first_snapshot as first_landed_on
+    from {{ ref('int_wecom__group_member_unionids') }}
 ),
 
 unionid_conversion as (
@@ -131,28 +128,18 @@ mp_phone as (
 ),
 
 staff_remark_phone as (
-    -- A phone a staff member noted on the contact (remark_mobiles), over every snapshot: the evidence
-    -- outlives the relation (a contact deleted later is still the person whose phone was noted).
+    -- A phone a staff member noted on the contact (remark_mobiles), over every snapshot.
     select
         'staff_remark_phone' as rule,
         'wecom.follow_users' as source,
         'external_userid' as left_type,
-        f.external_userid as left_identifier,
+        external_userid as left_identifier,
         'phone_hash' as right_type,
-        m.phone_hash as right_identifier,
-        min(f.createtime) as first_seen_at,
-        max(cast(cast(f.dt as date) as timestamptz)) as last_seen_at,
-        min(cast(f.dt as date)) as first_landed_on
-    from (
-        -- most relations carry no noted phone: drop them before the unnest, not after
-        select external_userid, createtime, dt, remark_mobile_hashes
-        from {{ source('wecom', 'follow_users') }}
-        where cast(dt as date) <= {{ run_date() }} and external_userid is not null
-            and len(remark_mobile_hashes) > 0
-    ) f,
-        unnest(f.remark_mobile_hashes) as m(phone_hash)
-    where m.phone_hash is not null
-    group by all
+        phone_hash as right_identifier,
+        first_relation_at as first_seen_at,
+        cast(last_snapshot as timestamptz) as last_seen_at,
+        first_snapshot as first_landed_on
+    from {{ ref('int_wecom__remark_phones') }}
 ),
 
 order_receiver_phone as (

@@ -1,0 +1,64 @@
+{#
+  Histories folded from WeCom's daily snapshots, kept incrementally.
+
+  WeCom's APIs answer with what holds now, so what a contact's unionid was, which phones staff noted
+  and who sat in a group are known only from the daily copies in the lake. Rescanning every copy up
+  to run_date grows with the history (a year at a million people is hundreds of millions of rows a
+  day); a history model instead reads the snapshots it has not folded yet and rewrites the rows of
+  the keys (contacts, members) they hold: incremental, delete+insert on that key, config
+  `snapshot_history_config(key)`.
+
+  - The table's newest snapshot (max(last_snapshot)) is the watermark; a run reads the snapshots
+    after it, up to run_date, and run_date's own (a re-run re-reads it: min/max folds are idempotent).
+  - A run for a date before the watermark (a backfill, a re-run of the past) cannot be answered from
+    later state: the pre-hook empties the table and the run folds every snapshot up to its date.
+  - A key absent from the new snapshots keeps its rows: the history outlives the relation.
+#}
+
+{% macro snapshot_history_config(key) -%}
+  {{ config(
+      materialized='incremental',
+      incremental_strategy='delete+insert',
+      unique_key=key,
+      on_schema_change='fail',
+      pre_hook="{{ snapshot_history_reset() }}"
+  ) }}
+{%- endmacro %}
+
+{# The watermark as 'YYYY-MM-DD', or none when the table is new, empty or must be rebuilt. #}
+{% macro snapshot_history_watermark() -%}
+  {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
+  {%- set newest = run_query('select cast(max(last_snapshot) as varchar) from ' ~ this).columns[0].values()[0] -%}
+  {%- if newest is none or newest > var('run_date') -%}{{ return(none) }}{%- endif -%}
+  {{ return(newest) }}
+{%- endmacro %}
+
+{# Which snapshot partitions a run reads: a literal filter on dt, so DuckDB prunes the other files. #}
+{% macro snapshots_to_fold(dt='dt') -%}
+  {%- set watermark = snapshot_history_watermark() -%}
+  cast({{ dt }} as date) <= {{ run_date() }}
+  {%- if watermark is not none %}
+  and (cast({{ dt }} as date) > date '{{ watermark }}' or cast({{ dt }} as date) = {{ run_date() }})
+  {%- endif -%}
+{%- endmacro %}
+
+{# The new snapshots' rows (columns: keys, then `earliest`, then last_snapshot) folded with the rows
+   this table holds for the keys they touch: the earliest values kept, the latest snapshot taken. #}
+{% macro fold_snapshot_history(new_rows, key, columns, earliest) -%}
+select {{ columns | join(', ') }},
+       {%- for c in earliest %} min({{ c }}) as {{ c }},{% endfor %} max(last_snapshot) as last_snapshot
+from (
+    select * from {{ new_rows }}
+    {%- if is_incremental() %}
+    union all
+    select * from {{ this }} where {{ key }} in (select {{ key }} from {{ new_rows }})
+    {%- endif %}
+)
+group by all
+{%- endmacro %}
+
+{% macro snapshot_history_reset() -%}
+  {%- if is_incremental() -%}
+  delete from {{ this }} where {{ run_date() }} < (select max(last_snapshot) from {{ this }})
+  {%- endif -%}
+{%- endmacro %}

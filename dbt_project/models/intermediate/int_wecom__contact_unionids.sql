@@ -1,0 +1,18 @@
+{{ snapshot_history_config('external_userid') }}
+-- [contact × unionid] Every (external_userid, unionid) pair WeCom reported in a snapshot <= run_date,
+-- with the first and last snapshot holding it (unionid null: the contact's detail showed none).
+-- Identity evidence outlives the contact: a customer who deleted the staff member is still the same
+-- person, so edges are built from this history, not the latest snapshot. Folded incrementally
+-- (macros/snapshot_history.sql): a run reads only the snapshots this table has not seen.
+with new_rows as (
+    select
+        external_userid,
+        nullif(trim(unionid), '') as unionid,
+        min(cast(dt as date)) as first_snapshot,
+        max(cast(dt as date)) as last_snapshot
+    from {{ source('wecom', 'external_contacts') }}
+    where {{ snapshots_to_fold() }} and external_userid is not null
+    group by 1, 2
+)
+
+{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'unionid'], ['first_snapshot']) }}
