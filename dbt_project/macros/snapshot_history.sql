@@ -62,3 +62,19 @@ group by all
   delete from {{ this }} where {{ run_date() }} < (select max(last_snapshot) from {{ this }})
   {%- endif -%}
 {%- endmacro %}
+
+{#
+  The date of the latest snapshot of a WeCom entity up to run_date, as a date literal. A filter on a
+  literal lets DuckDB open that one partition; `dt = (select max(dt) ...)` reads every snapshot in the
+  lake first, a cost that grows with the history. Found when the model runs (the lake's partition
+  list, not the rows); while parsing, run_date stands in.
+#}
+{% macro latest_snapshot(source_name, table_name) -%}
+  {%- if not execute -%}{{ return(run_date()) }}{%- endif -%}
+  {%- set sql -%}
+    select cast(max(cast(dt as date)) as varchar) from {{ source(source_name, table_name) }}
+    where cast(dt as date) <= {{ run_date() }}
+  {%- endset -%}
+  {%- set latest = run_query(sql).columns[0].values()[0] -%}
+  {{ return("date '" ~ (latest or '0001-01-01') ~ "'") }}
+{%- endmacro %}

@@ -3,7 +3,8 @@
 a: paid 06-25, 05-01, 01-10 (500 each)  → 重要价值客户, Loyalty, active, tags repeat_buyer + high_value
 b: first paid 06-20 (100)                → 一般发展客户, Purchase, new (prospect → new on 06-20)
 c: paid 02-01 (100), 149 days ago        → 一般挽留客户, Purchase, at_risk, tag churn_risk_high
-d: paid 2025-10-01 and 06-28 (200 each)  → reactivated on 06-28 (churned → reactivated)
+d: paid 2025-10-01 and 06-28 (200 each)  → reactivated on 06-28 (churned → reactivated); one order
+   each by alipay / 香水 (the first) and wechat / 彩妆 (the second): ties, which go to the latest
 e: never bought, browsed on 06-29        → prospect, Interest
 f: never bought, nothing recent          → prospect, Awareness
 """
@@ -45,7 +46,13 @@ def lake_rows() -> dict:
                 f"{day}T03:00:00",
             )
             row["created_at"] = ts(f"{day}T02:50:00")
+            row["pay_method"] = "wechat" if n or person != "d" else "alipay"
             orders.append(row)
+    items = [
+        {"order_id": order_id, "line_no": 1, "item_id": f"sku_{category}", "category": category,
+         "quantity": 1, "unit_price": None, "updated_at": ts("2026-06-28T03:00:00")}
+        for order_id, category in (("ord_d0", "香水"), ("ord_d1", "彩妆"))
+    ]  # fmt: skip
     events = [
         {
             "event_id": f"ev{i}",
@@ -56,7 +63,12 @@ def lake_rows() -> dict:
         }
         for i, name in enumerate(["page_view", "product_view"])
     ]
-    return {("appdb", "mp_users"): users, ("appdb", "orders"): orders, ("tracking", "events"): events}
+    return {
+        ("appdb", "mp_users"): users,
+        ("appdb", "orders"): orders,
+        ("appdb", "order_items"): items,
+        ("tracking", "events"): events,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +121,14 @@ def test_tags_fire_on_their_conditions(con):
         r[0] for r in con.execute("select distinct tag_class from main_marts.customer_tags").fetchall()
     }
     assert classes <= {"source", "basic", "behaviour", "business", "predictive"}
+
+
+def test_favourites_break_ties_by_the_latest_purchase(con):
+    """One order each by two pay methods and of two categories: the latest order's, on every run
+    (mode() alone keeps whichever value it meets first)."""
+    row = con.execute(
+        "select preferred_pay_method, favourite_category from main_intermediate.int_customer_features"
+        " where customer_id = ?",
+        [cid("d")],
+    ).fetchall()
+    assert row == [("wechat", "彩妆")]

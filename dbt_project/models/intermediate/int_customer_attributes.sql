@@ -32,7 +32,9 @@ invited as (
     where u.inviter_openid is not null
 ),
 regions as (
-    select customer_id, mode(province) as province, mode(city) as city
+    -- ordered: a tie goes to the latest order's region, the same on every run
+    select customer_id, mode(province order by created_at desc, order_id) as province,
+        mode(city order by created_at desc, order_id) as city
     from {{ ref('fct_orders') }} where customer_id is not null group by 1
 ),
 customers as (select distinct customer_id from {{ ref('customer_identifiers') }})

@@ -14,11 +14,12 @@ orders as (
     select o.customer_id,
         count(*) filter (where cast(o.created_at as date) > {{ run_date() }} - 30) as orders_30d,
         avg(o.amount) filter (where o.is_paid) as avg_order_value,
-        mode(o.pay_method) filter (where o.is_paid) as preferred_pay_method
+        -- mode() keeps the first value it meets among ties: ordered, ties go to the latest purchase
+        mode(o.pay_method order by o.paid_at desc, o.pay_method) filter (where o.is_paid) as preferred_pay_method
     from {{ ref('fct_orders') }} o group by 1
 ),
 categories as (
-    select o.customer_id, mode(i.category) as favourite_category
+    select o.customer_id, mode(i.category order by o.paid_at desc, i.category) as favourite_category
     from {{ ref('fct_orders') }} o join {{ ref('stg_appdb__order_items') }} i using (order_id)
     where o.is_paid group by 1
 ),

@@ -103,9 +103,7 @@ unionid_conversion as (
     from {{ source('wecom', 'unionid_links') }} k
     left join contact_added a using (external_userid)
     left join mp_users u on u.mp_openid = k.openid
-    where cast(k.dt as date) = (
-            select max(cast(dt as date)) from {{ source('wecom', 'unionid_links') }}
-            where cast(dt as date) <= {{ run_date() }})
+    where cast(k.dt as date) = {{ latest_snapshot('wecom', 'unionid_links') }}
         and k.external_userid is not null and k.unionid is not null
     group by all  -- one row per pair: a corp's several mini-programs give a unionid several openids
 ),

@@ -1,8 +1,8 @@
 -- The corp's tag library as of run_date (latest snapshot).
-with snapshots as (
+with latest as (
     select *, cast(dt as date) as snapshot_date
     from {{ source('wecom', 'corp_tags') }}
-    where cast(dt as date) <= {{ run_date() }}
+    where cast(dt as date) = {{ latest_snapshot('wecom', 'corp_tags') }}
 )
 
 select
@@ -13,7 +13,6 @@ select
     create_time as created_at,
     "order" as sort_order,
     coalesce(deleted, false) as is_deleted
-from snapshots
-where snapshot_date = (select max(snapshot_date) from snapshots)
-  and tag_id is not null
+from latest
+where tag_id is not null
 qualify row_number() over (partition by tag_id order by create_time) = 1

@@ -1,8 +1,8 @@
 -- Contact ↔ staff relations as of run_date: the latest full snapshot with dt <= run_date.
-with snapshots as (
+with latest as (
     select *, cast(dt as date) as snapshot_date
     from {{ source('wecom', 'follow_users') }}
-    where cast(dt as date) <= {{ run_date() }}
+    where cast(dt as date) = {{ latest_snapshot('wecom', 'follow_users') }}
 )
 
 select
@@ -17,7 +17,6 @@ select
     state as contact_way_state,
     oper_userid,
     snapshot_date
-from snapshots
-where snapshot_date = (select max(snapshot_date) from snapshots)
-  and external_userid is not null
+from latest
+where external_userid is not null
 qualify row_number() over (partition by external_userid, userid order by createtime) = 1

@@ -1,8 +1,8 @@
 -- Customer groups as of run_date: the latest full snapshot with dt <= run_date.
-with snapshots as (
+with latest as (
     select *, cast(dt as date) as snapshot_date
     from {{ source('wecom', 'group_chats') }}
-    where cast(dt as date) <= {{ run_date() }}
+    where cast(dt as date) = {{ latest_snapshot('wecom', 'group_chats') }}
 )
 
 select
@@ -15,7 +15,6 @@ select
     admin_userids,
     member_count,
     snapshot_date
-from snapshots
-where snapshot_date = (select max(snapshot_date) from snapshots)
-  and chat_id is not null
+from latest
+where chat_id is not null
 qualify row_number() over (partition by chat_id order by create_time) = 1
