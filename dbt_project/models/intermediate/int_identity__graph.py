@@ -32,6 +32,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from siyu.identity.components import connected_components
     from siyu.identity.model_config import arrow_ints, config_list, customer_id_sql, type_rank_sql
+    from siyu.identity.node_flags import node_flags
 
     type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
 
@@ -58,33 +59,52 @@ def model(dbt, session):
         )
         select cast(row_number() over () - 1 as integer) as node_id, * from nodes
     """).fetchall()
-    session.execute("""
-        create or replace temp table _graph_links as
-        select l.node_id as src, r.node_id as dst, e.rule,
-               e.first_seen_at > greatest(l.first_seen_at, r.first_seen_at)
-               or e.first_landed_on > greatest(l.first_landed_on, r.first_landed_on) as joins_existing,
+    # The merging links on node ids, with what the replay flag needs: the rule (as its bit: its
+    # position in `rules`), and whether the evidence is newer than its ends (a comparison with an
+    # unknown time counts as no).
+    rules = [r for (r,) in session.execute(
+        "select distinct rule from _graph_edges where merges order by rule").fetchall()]
+    links = session.execute("""
+        select l.node_id as src, r.node_id as dst, cast(list_position(?, e.rule) - 1 as tinyint) as bit,
+               coalesce(e.first_seen_at > greatest(l.first_seen_at, r.first_seen_at)
+                        or e.first_landed_on > greatest(l.first_landed_on, r.first_landed_on),
+                        false) as joins_existing,
                -- the evidence is newer than one end: it ties the other end to something older
-               e.first_seen_at > l.first_seen_at or e.first_landed_on > l.first_landed_on as newer_than_src,
-               e.first_seen_at > r.first_seen_at or e.first_landed_on > r.first_landed_on as newer_than_dst
+               coalesce(e.first_seen_at > l.first_seen_at or e.first_landed_on > l.first_landed_on,
+                        false) as newer_than_src,
+               coalesce(e.first_seen_at > r.first_seen_at or e.first_landed_on > r.first_landed_on,
+                        false) as newer_than_dst
         from _graph_edges e
         join _graph_nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
         join _graph_nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
         where e.merges and l.node_id <> r.node_id
-    """).fetchall()
+    """, [rules]).fetchnumpy()
 
     count = session.execute("select count(*) from _graph_nodes").fetchall()[0][0]
-    links = session.execute("select src, dst from _graph_links").fetchnumpy()
-    component = connected_components(count, links["src"], links["dst"])
+    src, dst = links["src"], links["dst"]
+    component = connected_components(count, src, dst)
+    rule_mask, replay = node_flags(
+        count, component, src, dst, links["bit"],
+        links["joins_existing"], links["newer_than_src"], links["newer_than_dst"],
+    )
     labels = pa.Table.from_arrays(
-        [arrow_ints(np.arange(count, dtype=np.int32)), arrow_ints(component.astype(np.int32))],
-        names=["node_id", "component"],
+        [arrow_ints(np.arange(count, dtype=np.int32)), arrow_ints(component.astype(np.int32)),
+         arrow_ints(rule_mask), arrow_ints(replay.astype(np.int8))],
+        names=["node_id", "component", "rule_mask", "replay"],
     )
     session.register("_graph_labels_arrow", labels)
     session.execute("""
         create or replace temp table _graph_components as
-        select n.*, l.component from _graph_nodes n join _graph_labels_arrow l using (node_id)
+        select n.*, l.component, l.rule_mask, l.replay = 1 as replay
+        from _graph_nodes n join _graph_labels_arrow l using (node_id)
     """).fetchall()
     session.unregister("_graph_labels_arrow")
+    # matched_by: the rules of a node's links, by name, for each set of rules some node has
+    masks = [int(m) for m in np.unique(rule_mask) if m]
+    session.register("_graph_rule_sets", pa.table({
+        "rule_mask": pa.array(masks, pa.int64()),
+        "rules": [",".join(rule for b, rule in enumerate(rules) if (m >> b) & 1) for m in masks],
+    }))
 
     # Returned as a relation over the temporary tables: dbt writes it straight from DuckDB.
     return session.sql(f"""
@@ -103,35 +123,6 @@ def model(dbt, session):
             select a.component, a.anchor_id,
                    {customer_id_sql("n.identifier_type", "n.identifier")} as customer_id
             from anchors a join _graph_nodes n on n.node_id = a.anchor_id
-        ),
-        rule_bits as (
-            select rule, cast(row_number() over (order by rule) - 1 as integer) as bit
-            from (select distinct rule from _graph_links)
-        ),
-        node_rules as (
-            -- the rules of a node's links as a bit set: an integer aggregate, not millions of lists
-            select node_id, bit_or(cast(1 as bigint) << b.bit) as rule_mask,
-                   bool_or(joins_existing) as joins_existing,
-                   -- a node tied to older identifiers by two links may bridge two older customers
-                   count(*) filter (where to_older) >= 2 as bridges
-            from (
-                select src as node_id, rule, joins_existing, newer_than_dst as to_older from _graph_links
-                union all
-                select dst, rule, joins_existing, newer_than_src from _graph_links
-            )
-            join rule_bits b using (rule)
-            group by node_id
-        ),
-        rule_sets as (
-            select m.rule_mask, string_agg(b.rule, ',' order by b.rule) as rules
-            from (select distinct rule_mask from node_rules) m
-            join rule_bits b on (m.rule_mask >> b.bit) & 1 = 1
-            group by m.rule_mask
-        ),
-        replayed as (
-            select distinct n.component
-            from node_rules r join _graph_components n using (node_id)
-            where r.joins_existing or r.bridges
         )
         select
             n.identifier_type,
@@ -142,10 +133,8 @@ def model(dbt, session):
             n.first_seen_at,
             n.last_seen_at,
             n.first_landed_on,
-            n.component in (select component from replayed) as replay
+            n.replay
         from _graph_components n
         join customers c using (component)
-        left join node_rules r using (node_id)
-        left join rule_sets s using (rule_mask)
+        left join _graph_rule_sets s using (rule_mask)
     """)
-
