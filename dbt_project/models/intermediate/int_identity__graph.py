@@ -99,12 +99,14 @@ def model(dbt, session):
         from _graph_nodes n join _graph_labels_arrow l using (node_id)
     """).fetchall()
     session.unregister("_graph_labels_arrow")
-    # matched_by: the rules of a node's links, by name, for each set of rules some node has
+    # matched_by: the rules of a node's links, by name, for each set of rules some node has (as
+    # query parameters: pyarrow's conversion of Python values imports pandas, a second here)
     masks = [int(m) for m in np.unique(rule_mask) if m]
-    session.register("_graph_rule_sets", pa.table({
-        "rule_mask": pa.array(masks, pa.int64()),
-        "rules": [",".join(rule for b, rule in enumerate(rules) if (m >> b) & 1) for m in masks],
-    }))
+    names = [",".join(rule for b, rule in enumerate(rules) if (m >> b) & 1) for m in masks]
+    session.execute("""
+        create or replace temp table _graph_rule_sets as
+        select unnest(?::bigint[]) as rule_mask, unnest(?::varchar[]) as rules
+    """, [masks, names]).fetchall()
 
     # Returned as a relation over the temporary tables: dbt writes it straight from DuckDB.
     return session.sql(f"""
