@@ -167,6 +167,10 @@ def built(tmp_path_factory):
                         "select event, absorbed_id, surviving_id, rule from "
                         "main_marts.identity_merges order by all"
                     ).fetchall(),
+                    "evidence": con.execute(
+                        "select customer_id, rule, left_identifier, right_identifier, right_customer_id,"
+                        " merged from main_marts.identity_evidence order by all"
+                    ).fetchall(),
                 }
     return results
 
@@ -258,3 +262,21 @@ def test_a_new_identifier_bridging_two_older_customers_logs_their_merge(built):
     assert ids["external_userid:e_br"] == ids["mp_openid:o_br"] == cid("mp_openid", "o_br")
     merge = ("merge", cid("external_userid", "e_br"), cid("mp_openid", "o_br"), "staff_remark_phone")
     assert merge in built[DAY1]["log"] and merge in built[DAY2]["log"]
+
+
+def test_the_evidence_explains_a_customer(built):
+    d2 = built[DAY2]
+    ids, pm = d2["ids"], phone_hash("13744445555", KEY)
+    m1 = ids["mp_openid:o_m1"]
+    # why o_m1 and e_m2 are one customer: both link to the phone pm, by two merging rules
+    links = {(rule, left, right, merged) for c, rule, left, right, _, merged in d2["evidence"] if c == m1}
+    assert {("mp_user_phone", "o_m1", pm, True), ("staff_remark_phone", "e_m2", pm, True),
+            ("mp_user_unionid", "o_m1", "u_m1", True)} <= links  # fmt: skip
+    # a's order goes to b's phone: evidence on a, not merged, and the phone is b's
+    b_phone = phone_hash("13733334444", KEY)
+    family = [e for e in d2["evidence"] if e[1] == "order_receiver_phone" and e[2] == "o_a"]
+    a, b = ids["mp_openid:o_a"], ids["mp_openid:o_b"]
+    assert family == [(a, "order_receiver_phone", "o_a", b_phone, b, False)]
+    # the hub phone was cut: each user's link to it stays, unmerged, with no customer on the right
+    hub = [e for e in d2["evidence"] if e[2] == "o_hub0"]
+    assert [(e[1], e[4], e[5]) for e in hub] == [("mp_user_phone", None, False)]
