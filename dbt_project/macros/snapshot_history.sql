@@ -8,8 +8,11 @@
   the keys (contacts, members) they hold: incremental, delete+insert on that key, config
   `snapshot_history_config(key)`.
 
-  - The table's newest snapshot (max(last_snapshot)) is the watermark; a run reads the snapshots
-    after it, up to run_date, and run_date's own (a re-run re-reads it: min/max folds are idempotent).
+  - The watermark is the run_date of the last successful build, kept per model in the table
+    snapshot_history_watermarks beside it (not the table's newest row: a history that stays empty,
+    group members of a corp WeCom shows no unionids for, would otherwise rescan every snapshot
+    each day). A run reads the snapshots after it, up to run_date, and run_date's own (a re-run
+    re-reads it: min/max folds are idempotent).
   - A run for a date before the watermark (a backfill, a re-run of the past) cannot be answered from
     later state: the pre-hook empties the table and the run folds every snapshot up to its date.
   - A key absent from the new snapshots keeps its rows: the history outlives the relation.
@@ -21,16 +24,34 @@
       incremental_strategy='delete+insert',
       unique_key=key,
       on_schema_change='fail',
-      pre_hook="{{ snapshot_history_reset() }}"
+      pre_hook="{{ snapshot_history_reset() }}",
+      post_hook=[
+          "create table if not exists {{ snapshot_history_watermarks() }} "
+          ~ "(model varchar primary key, folded_through date not null)",
+          "insert or replace into {{ snapshot_history_watermarks() }} "
+          ~ "values ('{{ this.identifier }}', {{ run_date() }})",
+      ]
   ) }}
 {%- endmacro %}
 
-{# The watermark as 'YYYY-MM-DD', or none when the table is new, empty or must be rebuilt. #}
+{% macro snapshot_history_watermarks() -%}
+  {{ this.schema }}.snapshot_history_watermarks
+{%- endmacro %}
+
+{# The date this model's table has folded the snapshots through ('YYYY-MM-DD'), or none: a new
+   table, a table built before watermarks were kept, or a run going back in time (a rebuild). #}
 {% macro snapshot_history_watermark() -%}
   {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
-  {%- set newest = run_query('select cast(max(last_snapshot) as varchar) from ' ~ this).columns[0].values()[0] -%}
-  {%- if newest is none or newest > var('run_date') -%}{{ return(none) }}{%- endif -%}
-  {{ return(newest) }}
+  {%- if adapter.get_relation(this.database, this.schema, 'snapshot_history_watermarks') is none -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set sql -%}
+    select cast(folded_through as varchar) from {{ snapshot_history_watermarks() }}
+    where model = '{{ this.identifier }}'
+  {%- endset -%}
+  {%- set rows = run_query(sql).rows -%}
+  {%- if not rows or rows[0][0] > var('run_date') -%}{{ return(none) }}{%- endif -%}
+  {{ return(rows[0][0]) }}
 {%- endmacro %}
 
 {# Which snapshot partitions a run reads: a literal filter on dt, so DuckDB prunes the other files. #}
@@ -57,9 +78,12 @@ from (
 group by all
 {%- endmacro %}
 
+{# Going back in time empties the table (the run then folds every snapshot up to its date). #}
 {% macro snapshot_history_reset() -%}
-  {%- if is_incremental() -%}
-  delete from {{ this }} where {{ run_date() }} < (select max(last_snapshot) from {{ this }})
+  {%- if execute and is_incremental()
+        and adapter.get_relation(this.database, this.schema, 'snapshot_history_watermarks') is not none -%}
+  delete from {{ this }} where {{ run_date() }} < (
+      select folded_through from {{ snapshot_history_watermarks() }} where model = '{{ this.identifier }}')
   {%- endif -%}
 {%- endmacro %}
 

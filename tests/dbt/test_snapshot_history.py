@@ -53,6 +53,12 @@ def land(home, days) -> None:
             lake.write(Partition(source, entity, day), table(source, entity, rows.get((source, entity), [])))
 
 
+def watermarks(warehouse) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("from main_intermediate.snapshot_history_watermarks").fetchall()
+    return {model: str(day) for model, day in rows}
+
+
 def contents(warehouse) -> dict[str, list[tuple]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {t: sorted(con.execute(f"from main_intermediate.{t}").fetchall(), key=repr) for t in TABLES}
@@ -94,6 +100,9 @@ def test_day_by_day_builds_equal_one_build_from_every_snapshot(home, tmp_path_fa
     removed = {(r[0], r[1]): r[8] and str(r[8]) for r in folded["int_wecom__relation_spells"]}
     assert removed[("e_b", "s1")] == S2 and removed[("e_c", "s3")] == S2 and removed[("e_a", "s1")] is None
 
+    # each history has folded the snapshots through the last date built, empty or not
+    assert watermarks(home / "wh.duckdb") == dict.fromkeys(HISTORIES, RUN)
+
     # a re-run of the last date changes nothing
     dbt_run_timed(RUN, SELECT)
     assert contents(home / "wh.duckdb") == folded
@@ -105,4 +114,5 @@ def test_a_build_of_an_earlier_date_forgets_the_later_snapshots(home, tmp_path_f
     dbt_run_timed(S2, SELECT)
     rebuilt = contents(home / "wh.duckdb")
     assert rebuilt == full_build(home, S2, tmp_path_factory, monkeypatch)
+    assert watermarks(home / "wh.duckdb") == dict.fromkeys(HISTORIES, S2)
     assert not [r for r in rebuilt["int_wecom__relation_spells"] if r[0] == "e_d"]  # first seen on RUN
