@@ -38,13 +38,16 @@
   {{ this.schema }}.snapshot_history_watermarks
 {%- endmacro %}
 
+{# True when this run folds into an existing table whose watermark may be on record. #}
+{% macro snapshot_history_has_watermarks() -%}
+  {{ return(execute and is_incremental()
+            and adapter.get_relation(this.database, this.schema, 'snapshot_history_watermarks') is not none) }}
+{%- endmacro %}
+
 {# The date this model's table has folded the snapshots through ('YYYY-MM-DD'), or none: a new
    table, a table built before watermarks were kept, or a run going back in time (a rebuild). #}
 {% macro snapshot_history_watermark() -%}
-  {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
-  {%- if adapter.get_relation(this.database, this.schema, 'snapshot_history_watermarks') is none -%}
-    {{ return(none) }}
-  {%- endif -%}
+  {%- if not snapshot_history_has_watermarks() -%}{{ return(none) }}{%- endif -%}
   {%- set sql -%}
     select cast(folded_through as varchar) from {{ snapshot_history_watermarks() }}
     where model = '{{ this.identifier }}'
@@ -80,8 +83,7 @@ group by all
 
 {# Going back in time empties the table (the run then folds every snapshot up to its date). #}
 {% macro snapshot_history_reset() -%}
-  {%- if execute and is_incremental()
-        and adapter.get_relation(this.database, this.schema, 'snapshot_history_watermarks') is not none -%}
+  {%- if snapshot_history_has_watermarks() -%}
   delete from {{ this }} where {{ run_date() }} < (
       select folded_through from {{ snapshot_history_watermarks() }} where model = '{{ this.identifier }}')
   {%- endif -%}

@@ -9,13 +9,12 @@ in the second) and a group member seen in the second snapshot only.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from siyu.contracts import RAW
 from siyu.lake import Lake, Partition
 from siyu.warehouse import dbt_run_timed
-from tests.dbt.conftest import table, ts
+from tests.dbt.conftest import snapshot, table, ts
 from tests.dbt.test_operations import RUN, S1, S2, lake_rows
 
 HISTORIES = [
@@ -54,14 +53,12 @@ def land(home, days) -> None:
 
 
 def watermarks(warehouse) -> dict[str, str]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute("from main_intermediate.snapshot_history_watermarks").fetchall()
-    return {model: str(day) for model, day in rows}
+    sql = "select model, cast(folded_through as varchar) from main_intermediate.snapshot_history_watermarks"
+    return dict(snapshot(warehouse, {"w": sql})["w"])
 
 
 def contents(warehouse) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {t: sorted(con.execute(f"from main_intermediate.{t}").fetchall(), key=repr) for t in TABLES}
+    return snapshot(warehouse, {t: f"from main_intermediate.{t} order by all" for t in TABLES})
 
 
 @pytest.fixture
