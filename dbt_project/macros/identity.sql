@@ -17,3 +17,21 @@
 {% macro sql_list(values) %}
   ({%- for v in values %}'{{ v }}'{{ "," if not loop.last }}{% endfor -%})
 {%- endmacro %}
+
+{#- For int_identity__edges: every version (row-level checks as in staging) of an app DB entity's
+    rows of the openids in its CTE changed_openids (all on a rebuild), with the first run that
+    landed the row's `key`: when the warehouse first knew it (identity ranks on it). #}
+{%- macro appdb_versions(entity, key, checks, rebuild, columns) %}
+    select
+        openid as mp_openid,
+        {{ columns | join(', ') }},
+        created_at,
+        updated_at,
+        min(cast(dt as date)) over (partition by {{ key }}) as first_extracted_dt
+    from {{ source('appdb', entity) }}
+    where cast(dt as date) <= {{ run_date() }}
+        and {{ quarantine_reason(checks) }} is null
+        {%- if not rebuild %}
+        and openid in (select openid from changed_openids)
+        {%- endif %}
+{%- endmacro %}

@@ -4,89 +4,85 @@
   WeCom's APIs answer with what holds now, so what a contact's unionid was, which phones staff noted
   and who sat in a group are known only from the daily copies in the lake. Rescanning every copy up
   to run_date grows with the history (a year at a million people is hundreds of millions of rows a
-  day); a history model instead reads the snapshots it has not folded yet and rewrites the rows of
-  the keys (contacts, members) they hold: incremental, delete+insert on that key, config
-  `snapshot_history_config(key)`.
+  day). A history model reads the snapshots it has not folded yet (macros/incremental_state.sql:
+  the watermark, the rebuild of a backfill) and rewrites only the keys whose pairs changed:
 
-  - The watermark is the run_date of the last successful build, kept per model in the table
-    snapshot_history_watermarks beside it (not the table's newest row: a history that stays empty,
-    group members of a corp WeCom shows no unionids for, would otherwise rescan every snapshot
-    each day). A run reads the snapshots after it, up to run_date, and run_date's own (a re-run
-    re-reads it: min/max folds are idempotent).
-  - A run for a date before the watermark (a backfill, a re-run of the past) cannot be answered from
-    later state: the pre-hook empties the table and the run folds every snapshot up to its date.
-  - A key absent from the new snapshots keeps its rows: the history outlives the relation.
+  - one row per pair (a contact and its unionid, a contact and a noted phone) with the first and
+    last snapshot holding it; last_snapshot is null while the latest snapshot still holds it (the
+    "valid to" of a slowly changing dimension), so a day that changes nothing rewrites nothing;
+  - a key (a contact) is rewritten when one of its pairs is new, comes back, is gone from the latest
+    snapshot, or shows an earlier value than held (`earliest` columns: first createtime, join time);
+  - a pair outlives the contact: a customer who deleted the staff member is still the same person.
 #}
 
 {% macro snapshot_history_config(key) -%}
-  {{ config(
-      materialized='incremental',
-      incremental_strategy='delete+insert',
-      unique_key=key,
-      on_schema_change='fail',
-      pre_hook="{{ snapshot_history_reset() }}",
-      post_hook=[
-          "create table if not exists {{ snapshot_history_watermarks() }} "
-          ~ "(model varchar primary key, folded_through date not null)",
-          "insert or replace into {{ snapshot_history_watermarks() }} "
-          ~ "values ('{{ this.identifier }}', {{ run_date() }})",
-      ]
-  ) }}
-{%- endmacro %}
-
-{% macro snapshot_history_watermarks() -%}
-  {{ this.schema }}.snapshot_history_watermarks
-{%- endmacro %}
-
-{# True when this run folds into an existing table whose watermark may be on record. #}
-{% macro snapshot_history_has_watermarks() -%}
-  {{ return(execute and is_incremental()
-            and adapter.get_relation(this.database, this.schema, 'snapshot_history_watermarks') is not none) }}
-{%- endmacro %}
-
-{# The date this model's table has folded the snapshots through ('YYYY-MM-DD'), or none: a new
-   table, a table built before watermarks were kept, or a run going back in time (a rebuild). #}
-{% macro snapshot_history_watermark() -%}
-  {%- if not snapshot_history_has_watermarks() -%}{{ return(none) }}{%- endif -%}
-  {%- set sql -%}
-    select cast(folded_through as varchar) from {{ snapshot_history_watermarks() }}
-    where model = '{{ this.identifier }}'
-  {%- endset -%}
-  {%- set rows = run_query(sql).rows -%}
-  {%- if not rows or rows[0][0] > var('run_date') -%}{{ return(none) }}{%- endif -%}
-  {{ return(rows[0][0]) }}
+  {{ incremental_state_config(key, fingerprint='snapshot history v2: last_snapshot null while held') }}
 {%- endmacro %}
 
 {# Which snapshot partitions a run reads: a literal filter on dt, so DuckDB prunes the other files. #}
 {% macro snapshots_to_fold(dt='dt') -%}
-  {%- set watermark = snapshot_history_watermark() -%}
-  cast({{ dt }} as date) <= {{ run_date() }}
-  {%- if watermark is not none %}
-  and (cast({{ dt }} as date) > date '{{ watermark }}' or cast({{ dt }} as date) = {{ run_date() }})
-  {%- endif -%}
+  cast({{ dt }} as date) <= {{ run_date() }} and {{ changed_since_watermark('cast(' ~ dt ~ ' as date)') }}
 {%- endmacro %}
 
-{# The new snapshots' rows (columns: keys, then `earliest`, then last_snapshot) folded with the rows
-   this table holds for the keys they touch: the earliest values kept, the latest snapshot taken. #}
-{% macro fold_snapshot_history(new_rows, key, columns, earliest) -%}
+{# The new snapshots' rows (`new_rows`: the pair `columns`, the `earliest` columns, first_snapshot,
+   last_snapshot, grouped by pair) folded with the rows this table holds for the keys that changed.
+   The source's latest snapshot (source_name.table_name) is the one "still held" refers to. The
+   model's SQL is `with new_rows as (...)` and then this; `into` names a CTE to hold the result
+   instead of selecting it (for a model that derives columns from it). #}
+{% macro fold_snapshot_history(new_rows, key, columns, earliest, source_name, table_name, into=none) -%}
+{%- set watermark = incremental_watermark() -%}
+{%- set latest = latest_snapshot_date(source_name, table_name) -%}
+{%- set latest_sql = "date '" ~ latest ~ "'" if latest else "cast(null as date)" -%}
+{%- set previous = latest_snapshot_date(source_name, table_name, watermark) if watermark else none -%}
+{%- set folds_latest = latest and (watermark is none or latest > watermark or latest == var('run_date')) -%}
+{%- set values = columns | reject('equalto', key) | list -%}
+{%- if watermark is not none %}
+, changed_keys as (
+    -- a pair new, back after a gap, gone from the latest snapshot, or seen earlier than held
+    select n.{{ key }}
+    from {{ new_rows }} n
+    left join {{ this }} s
+        on s.{{ key }} = n.{{ key }}
+        {%- for c in values %} and s.{{ c }} is not distinct from n.{{ c }}{% endfor %}
+    where s.{{ key }} is null or s.last_snapshot is not null or n.last_snapshot < {{ latest_sql }}
+        {%- for c in earliest %} or n.{{ c }} < s.{{ c }}{% endfor %}
+    {%- if folds_latest %}
+    union
+    -- a pair still held before this run that the latest snapshot no longer holds
+    select s.{{ key }}
+    from {{ this }} s
+    where s.last_snapshot is null and not exists (
+        select 1 from {{ new_rows }} n
+        where n.last_snapshot = {{ latest_sql }} and n.{{ key }} = s.{{ key }}
+            {%- for c in values %} and n.{{ c }} is not distinct from s.{{ c }}{% endfor %})
+    {%- endif %}
+)
+{%- endif %}
+{%- if into %}
+, {{ into }} as (
+{%- endif %}
 select {{ columns | join(', ') }},
-       {%- for c in earliest %} min({{ c }}) as {{ c }},{% endfor %} max(last_snapshot) as last_snapshot
+       {%- for c in earliest %} min({{ c }}) as {{ c }},{% endfor %}
+       min(first_snapshot) as first_snapshot,
+       nullif(max(last_snapshot), {{ latest_sql }}) as last_snapshot,
+       {{ run_date() }} as written_on
 from (
-    select * from {{ new_rows }}
-    {%- if is_incremental() %}
+    select {{ columns | join(', ') }}, {% for c in earliest %}{{ c }}, {% endfor %}first_snapshot, last_snapshot
+    from {{ new_rows }}
+    {%- if watermark is not none %}
+    where {{ key }} in (select {{ key }} from changed_keys)
     union all
-    select * from {{ this }} where {{ key }} in (select {{ key }} from {{ new_rows }})
+    -- what the table holds for those keys; a pair still held was last seen in the previous latest snapshot
+    select {{ columns | join(', ') }}, {% for c in earliest %}{{ c }}, {% endfor %}first_snapshot,
+           coalesce(last_snapshot, {{ "date '" ~ previous ~ "'" if previous else "cast(null as date)" }})
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from changed_keys)
     {%- endif %}
 )
 group by all
-{%- endmacro %}
-
-{# Going back in time empties the table (the run then folds every snapshot up to its date). #}
-{% macro snapshot_history_reset() -%}
-  {%- if snapshot_history_has_watermarks() -%}
-  delete from {{ this }} where {{ run_date() }} < (
-      select folded_through from {{ snapshot_history_watermarks() }} where model = '{{ this.identifier }}')
-  {%- endif -%}
+{%- if into %}
+)
+{%- endif %}
 {%- endmacro %}
 
 {#
@@ -95,12 +91,15 @@ group by all
   lake first, a cost that grows with the history. Found when the model runs (the lake's partition
   list, not the rows); while parsing, run_date stands in.
 #}
-{% macro latest_snapshot(source_name, table_name) -%}
-  {%- if not execute -%}{{ return(run_date()) }}{%- endif -%}
+{% macro latest_snapshot_date(source_name, table_name, through=none) -%}
+  {%- if not execute -%}{{ return(var('run_date')) }}{%- endif -%}
   {%- set sql -%}
     select cast(max(cast(dt as date)) as varchar) from {{ source(source_name, table_name) }}
-    where cast(dt as date) <= {{ run_date() }}
+    where cast(dt as date) <= {{ "date '" ~ through ~ "'" if through else run_date() }}
   {%- endset -%}
-  {%- set latest = run_query(sql).columns[0].values()[0] -%}
-  {{ return("date '" ~ (latest or '0001-01-01') ~ "'") }}
+  {{ return(run_query(sql).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{% macro latest_snapshot(source_name, table_name) -%}
+  {{ return("date '" ~ (latest_snapshot_date(source_name, table_name) or '0001-01-01') ~ "'") }}
 {%- endmacro %}

@@ -130,14 +130,17 @@ def score_identity() -> None:
 def bench_identity(
     people: Annotated[int, typer.Option(help="people in the synthetic graph")] = 1_000_000,
     history_days: Annotated[int, typer.Option(help="daily WeCom snapshots in the lake (at least 2)")] = 30,
+    daily_change: Annotated[
+        float, typer.Option(help="share of people new (and of users, buyers changed) on the last day")
+    ] = 0.01,
 ) -> None:
-    """Benchmark the identity models (a full build, then the next day's run: wall time per model,
-    peak memory) against networkx."""
+    """Benchmark the identity models (a full build, then the next day's run with a day's change:
+    wall time per model, peak memory) against networkx."""
     import json
 
     from siyu.identity.bench import bench_identity as run
 
-    typer.echo(json.dumps(run(people, history_days), indent=2))
+    typer.echo(json.dumps(run(people, history_days, daily_change), indent=2))
 
 
 @bench.command("stability")

@@ -8,6 +8,7 @@ import os
 from typer.testing import CliRunner
 
 from siyu.cli import app
+from siyu.identity.bench import INCREMENTAL_TABLES
 
 
 def test_bench_group_lists_the_three_benchmarks():
@@ -34,6 +35,11 @@ def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
             run["per_model_seconds"]
         )
     assert report["networkx_connected_components"]["peak_rss_mib"] > 0
+    # the last day brought new people and changes; the daily run folded them in incrementally and
+    # reached exactly the tables a build of that day from scratch gives
+    assert report["rows_landed"]["people new on last day"] == 20
+    assert report["rows_landed"]["appdb.orders new on 2026-11-24"] > 0
+    assert report["rows_differing_from_the_full_build"] == dict.fromkeys(INCREMENTAL_TABLES, 0)
     assert not list(tmp_path.iterdir())
 
 

@@ -1,19 +1,64 @@
+{{ incremental_state_config(['rule', 'left_identifier'],
+                             fingerprint='identity edges v2 | merge rules: ' ~ var('identity_merge_rules') | join(',')) }}
 -- The identity graph's evidence: one row per (rule, identifier pair) with when it was first and last
 -- seen. A row whose right side is null only asserts that an identifier exists (a contact without a
 -- unionid, an order's openid): it makes a node but links nothing.
 -- `merges` says whether the rule links identifiers into one customer (var identity_merge_rules).
 -- A rule that does not merge (order_receiver_phone by default) is still evidence: the junk guard
 -- counts it when it measures how many people an identifier touches.
-with mp_users as materialized (
-    -- Staging views are inlined wherever they are named: read and deduplicate each source once here,
-    -- not once per rule that uses it.
-    select mp_openid, unionid, phone_hash, created_at, updated_at, first_extracted_dt
-    from {{ ref('stg_appdb__mp_users') }}
+-- last_seen_at is null while WeCom's latest snapshot still holds the pair (the WeCom histories'
+-- last_snapshot): a date that moved every day would rewrite every contact's evidence every day.
+--
+-- Evidence outlives its source row, as in the WeCom histories: every version of a mini-program user
+-- and of an order counts (a phone a user authorised and later replaced was still theirs). So the
+-- evidence only grows, and the table is kept incrementally (macros/incremental_state.sql): a run
+-- rewrites the rows of the (rule, left identifier) whose sources changed since the last build: the
+-- contacts the WeCom histories rewrote, the openids of the new app DB partitions, the new ID
+-- conversions. A change of the merge rules rebuilds it.
+{%- set rebuild = incremental_watermark() is none %}
+
+with changed_contacts as (
+    -- contacts whose WeCom history changed (the histories rewrite only those)
+    select external_userid from {{ ref('int_wecom__contact_unionids') }}
+    where {{ changed_since_watermark('written_on') }}
+    union
+    select external_userid from {{ ref('int_wecom__relation_spells') }}
+    where {{ changed_since_watermark('written_on') }}
 ),
 
-orders as materialized (
-    select mp_openid, receiver_phone_hash, created_at, updated_at, first_extracted_dt
-    from {{ ref('stg_appdb__orders') }}
+changed_openids as (
+    -- mini-program users with a new version, or a new order, in the partitions landed since
+    select openid from {{ source('appdb', 'mp_users') }}
+    where cast(dt as date) <= {{ run_date() }} and {{ changed_since_watermark('cast(dt as date)') }}
+    union
+    select openid from {{ source('appdb', 'orders') }}
+    where cast(dt as date) <= {{ run_date() }} and {{ changed_since_watermark('cast(dt as date)') }}
+),
+
+mp_versions as materialized (
+    -- every version of the users concerned; read once for two rules
+    {{ appdb_versions('mp_users', 'openid', var('mp_user_quarantine_checks'), rebuild,
+                      ["nullif(trim(unionid), '') as unionid", 'phone_hash']) }}
+),
+
+order_versions as materialized (
+    {{ appdb_versions('orders', 'order_id', var('order_quarantine_checks'), rebuild, ['receiver_phone_hash']) }}
+),
+
+conversions as (
+    -- WeCom's ID conversion: the latest cumulative snapshot holds every link
+    select external_userid, unionid, openid, linked_on, checked_on
+    from {{ source('wecom', 'unionid_links') }}
+    where cast(dt as date) = {{ latest_snapshot('wecom', 'unionid_links') }}
+        and external_userid is not null and unionid is not null
+),
+
+changed_conversions as (
+    -- a link asked or matched since the last build, or whose contact or user changed
+    select external_userid from conversions
+    where {{ changed_since_watermark('checked_on') }} or {{ changed_since_watermark('linked_on') }}
+        or external_userid in (select external_userid from changed_contacts)
+        or openid in (select openid from changed_openids)
 ),
 
 contact_added as (
@@ -21,6 +66,10 @@ contact_added as (
     -- inherited ones included): earlier and truer than the first snapshot we hold.
     select external_userid, min(added_at) as first_added_at
     from {{ ref('int_wecom__relation_spells') }}
+    {%- if not rebuild %}
+    where external_userid in (select external_userid from changed_contacts)
+        or external_userid in (select external_userid from changed_conversions)
+    {%- endif %}
     group by external_userid
 ),
 
@@ -37,6 +86,9 @@ wecom_contact as (
         p.first_snapshot as first_landed_on
     from {{ ref('int_wecom__contact_unionids') }} p
     left join contact_added a using (external_userid)
+    {%- if not rebuild %}
+    where p.external_userid in (select external_userid from changed_contacts)
+    {%- endif %}
 ),
 
 mp_user as (
@@ -47,10 +99,13 @@ mp_user as (
         mp_openid as left_identifier,
         case when unionid is not null then 'unionid' end as right_type,
         unionid as right_identifier,
-        created_at as first_seen_at,
-        updated_at as last_seen_at,
-        first_extracted_dt as first_landed_on
-    from mp_users
+        min(created_at) as first_seen_at,
+        max(updated_at) as last_seen_at,
+        min(first_extracted_dt) as first_landed_on
+    from mp_versions
+    group by mp_openid, unionid
+    -- a version without a unionid asserts nothing another version with one does not
+    qualify unionid is not null or count(unionid) over (partition by mp_openid) = 0
 ),
 
 order_buyer as (
@@ -64,7 +119,7 @@ order_buyer as (
         min(created_at) as first_seen_at,
         max(updated_at) as last_seen_at,
         min(first_extracted_dt) as first_landed_on
-    from orders
+    from order_versions
     group by mp_openid
 ),
 
@@ -81,11 +136,14 @@ group_member as (
         cast(last_snapshot as timestamptz) as last_seen_at,
         first_snapshot as first_landed_on
     from {{ ref('int_wecom__group_member_unionids') }}
+    {%- if not rebuild %}
+    where {{ changed_since_watermark('written_on') }}
+    {%- endif %}
 ),
 
 unionid_conversion as (
     -- WeCom's ID conversion: the corp's contact that a mini-program user (unionid + openid) is, even
-    -- when the contact's detail hides the unionid. The latest cumulative snapshot holds every link.
+    -- when the contact's detail hides the unionid.
     -- The link has held since both accounts existed (the contact added, the user created): that is
     -- when it was first seen, as other rules date their evidence by the source's time; the day WeCom
     -- told us is when it landed. So a first build does not replay every conversion as a merge, and a
@@ -100,16 +158,28 @@ unionid_conversion as (
         min(coalesce(greatest(a.first_added_at, u.created_at), cast(k.linked_on as timestamptz))) as first_seen_at,
         max(cast(k.checked_on as timestamptz)) as last_seen_at,
         min(k.linked_on) as first_landed_on
-    from {{ source('wecom', 'unionid_links') }} k
+    from conversions k
     left join contact_added a using (external_userid)
-    left join mp_users u on u.mp_openid = k.openid
-    where cast(k.dt as date) = {{ latest_snapshot('wecom', 'unionid_links') }}
-        and k.external_userid is not null and k.unionid is not null
+    left join (
+        select openid, min(created_at) as created_at
+        from {{ source('appdb', 'mp_users') }}
+        where cast(dt as date) <= {{ run_date() }}
+            and {{ quarantine_reason(var('mp_user_quarantine_checks')) }} is null
+            {%- if not rebuild %}
+            and openid in (select openid from conversions
+                           where external_userid in (select external_userid from changed_conversions))
+            {%- endif %}
+        group by openid
+    ) u using (openid)
+    {%- if not rebuild %}
+    where k.external_userid in (select external_userid from changed_conversions)
+    {%- endif %}
     group by all  -- one row per pair: a corp's several mini-programs give a unionid several openids
 ),
 
 mp_phone as (
-    -- The phone a user authorised in the mini-program (WeChat's getPhoneNumber): their own.
+    -- A phone a user authorised in the mini-program (WeChat's getPhoneNumber): their own, from the
+    -- first version holding it.
     select
         'mp_user_phone' as rule,
         'appdb.mp_users' as source,
@@ -117,12 +187,13 @@ mp_phone as (
         mp_openid as left_identifier,
         'phone_hash' as right_type,
         phone_hash as right_identifier,
-        updated_at as first_seen_at,
-        updated_at as last_seen_at,
+        min(updated_at) as first_seen_at,
+        max(updated_at) as last_seen_at,
         -- the version holding the phone may have landed later; the user's first landing bounds it
-        first_extracted_dt as first_landed_on
-    from mp_users
+        min(first_extracted_dt) as first_landed_on
+    from mp_versions
     where phone_hash is not null
+    group by mp_openid, phone_hash
 ),
 
 staff_remark_phone as (
@@ -138,6 +209,9 @@ staff_remark_phone as (
         cast(last_snapshot as timestamptz) as last_seen_at,
         first_snapshot as first_landed_on
     from {{ ref('int_wecom__remark_phones') }}
+    {%- if not rebuild %}
+    where {{ changed_since_watermark('written_on') }}
+    {%- endif %}
 ),
 
 order_receiver_phone as (
@@ -153,7 +227,7 @@ order_receiver_phone as (
         min(created_at) as first_seen_at,
         max(updated_at) as last_seen_at,
         min(first_extracted_dt) as first_landed_on
-    from orders
+    from order_versions
     where receiver_phone_hash is not null
     group by all
 ),
@@ -181,6 +255,7 @@ select
     first_seen_at,
     last_seen_at,
     first_landed_on,
-    right_identifier is not null and rule in {{ sql_list(var('identity_merge_rules')) }} as merges
+    right_identifier is not null and rule in {{ sql_list(var('identity_merge_rules')) }} as merges,
+    {{ run_date() }} as written_on
 from all_edges
 where left_identifier is not null

@@ -22,37 +22,58 @@ labels out as tables of their own cost more than computing them.
   evidence at once, bridging two older customers (a phone authorised in the mini-program and noted
   by staff in the same instant). Flagging a component that turns out to hold no merge costs only
   its replay.
+- last_seen_at: the latest dated evidence; in_latest_snapshot: WeCom's latest snapshot still holds
+  evidence of it (customer_identifiers dates that to the snapshot).
+
+Kept incrementally (macros/incremental_state.sql). The evidence only grows and the quarantine only
+widens, so a component changes only where new evidence or a newly quarantined identifier touches
+it: a run takes the identifiers on the evidence and quarantine written since its last build, the
+customers they belong to, and every identifier of those customers; it recomputes just that part of
+the graph (closed: any link of such an identifier ends in it) and replaces those customers' rows.
+Every other customer is untouched, and its id cannot change: its anchor is still its oldest
+identifier. A day without new evidence costs two scans of a date column.
 """
+
+import re
 
 import numpy as np
 import pyarrow as pa
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="fail")
     from siyu.identity.components import connected_components
-    from siyu.identity.model_config import arrow_ints, config_list, customer_id_sql, type_rank_sql
+    from siyu.identity.model_config import arrow_ints, config_list, customer_id_sql, type_rank_sql, watermark
     from siyu.identity.node_flags import node_flags
 
     type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
+    run_date = dbt.config.get("run_date")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_date)
 
-    dbt.ref("int_identity__edges").create_view("_graph_edges", replace=True)
+    dbt.ref("int_identity__edges").create_view("_graph_all_edges", replace=True)
     dbt.ref("int_identity__quarantine").create_view("_graph_quarantine", replace=True)
+    since = watermark(session, dbt.this) if dbt.is_incremental else None
+    if since is None:
+        session.execute("create or replace temp view _graph_edges as select * from _graph_all_edges").fetchall()
+    elif not _take_changed_part(session, dbt.this, since, run_date):
+        return session.sql(f"select * from {dbt.this} limit 0")  # nothing new: nothing to rewrite
     # Node ids in whatever order the aggregation yields: only ever compared for equality.
     session.execute("""
         create or replace temp table _graph_nodes as
         with sides as (
             select left_type as identifier_type, left_identifier as identifier,
-                   first_seen_at, last_seen_at, first_landed_on
+                   first_seen_at, last_seen_at, first_landed_on, source
             from _graph_edges
             union all
-            select right_type, right_identifier, first_seen_at, last_seen_at, first_landed_on
+            select right_type, right_identifier, first_seen_at, last_seen_at, first_landed_on, source
             from _graph_edges
             where right_identifier is not null and merges
         ),
         nodes as (
             select identifier_type, identifier, min(first_seen_at) as first_seen_at,
-                   max(last_seen_at) as last_seen_at, min(first_landed_on) as first_landed_on
+                   max(last_seen_at) as last_seen_at, min(first_landed_on) as first_landed_on,
+                   -- WeCom evidence the latest snapshot still holds has no last_seen_at yet
+                   bool_or(last_seen_at is null and source like 'wecom.%') as in_latest_snapshot
             from sides
             anti join _graph_quarantine using (identifier_type, identifier)
             group by identifier_type, identifier
@@ -134,9 +155,49 @@ def model(dbt, session):
             n.node_id = c.anchor_id as is_anchor,
             n.first_seen_at,
             n.last_seen_at,
+            n.in_latest_snapshot,
             n.first_landed_on,
-            n.replay
+            n.replay,
+            date '{run_date}' as written_on
         from _graph_components n
         join customers c using (component)
         left join _graph_rule_sets s using (rule_mask)
     """)
+
+
+def _take_changed_part(session, this, since: str, run_date: str) -> bool:
+    """Point _graph_edges at the part of the graph the evidence and quarantine written since
+    ``since`` touch, and delete that part's rows from ``this``. False when nothing was written."""
+    changed = f"(written_on > date '{since}' or written_on = date '{run_date}')"
+    session.execute(f"""
+        create or replace temp table _graph_seeds as
+        select left_type as identifier_type, left_identifier as identifier
+        from _graph_all_edges where {changed}
+        union
+        select right_type, right_identifier
+        from _graph_all_edges where {changed} and merges and right_identifier is not null
+        union
+        select identifier_type, identifier from _graph_quarantine where {changed}
+    """).fetchall()
+    if not session.execute("select count(*) from _graph_seeds").fetchall()[0][0]:
+        return False
+    session.execute(f"""
+        create or replace temp table _graph_customers as
+        select distinct customer_id from {this} join _graph_seeds using (identifier_type, identifier)
+    """).fetchall()
+    session.execute(f"""
+        create or replace temp table _graph_part as
+        select identifier_type, identifier from {this} semi join _graph_customers using (customer_id)
+        union
+        select identifier_type, identifier from _graph_seeds
+    """).fetchall()
+    # Every link of the part starts in it: a merging link's ends are in one customer, or one of
+    # them is new evidence (a seed). So the links whose left end is in the part are all it has.
+    session.execute("""
+        create or replace temp table _graph_part_edges as
+        select e.* from _graph_all_edges e
+        semi join _graph_part p on p.identifier_type = e.left_type and p.identifier = e.left_identifier
+    """).fetchall()
+    session.execute("create or replace temp view _graph_edges as select * from _graph_part_edges").fetchall()
+    session.execute(f"delete from {this} where customer_id in (select customer_id from _graph_customers)").fetchall()
+    return True

@@ -7,30 +7,52 @@
 - test_number: a known test number (var identity_test_phones), pseudonymised here with SIYU_PII_KEY
   exactly as extraction pseudonymises phones.
 A Python model because the test numbers must be hashed with the same HMAC as the lake.
+
+Kept incrementally (macros/incremental_state.sql): the evidence only grows, so a phone's degree
+only grows; a run re-measures the phones on the evidence written since its last build and rewrites
+their rows. A change of the limit or of the test numbers rebuilds it (the fingerprint).
 """
 
 import re
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="fail")
     from siyu.config import settings
-    from siyu.identity.model_config import config_list
+    from siyu.identity.model_config import config_list, watermark
     from siyu.privacy import phone_hash
 
     max_links = int(dbt.config.get("max_links_per_phone"))
+    run_date = dbt.config.get("run_date")
     key = settings().pii_key
     phones = config_list(dbt.config.get("test_phones"))
     test_hashes = sorted({h for p in phones if (h := phone_hash(str(p), key))})
     assert all(re.fullmatch("[0-9a-f]{64}", h) for h in test_hashes)  # safe to inline as literals
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_date)
     tests = ", ".join(f"'{h}'" for h in test_hashes) or "null"
-    edges = dbt.ref("int_identity__edges")
-    return edges.query("edges", f"""
+    dbt.ref("int_identity__edges").create_view("_quarantine_edges", replace=True)
+
+    since = watermark(session, dbt.this) if dbt.is_incremental else None
+    if since is None:
+        measured = "true"
+    else:  # the phones on evidence written since the last build; their old rows go
+        changed = f"(written_on > date '{since}' or written_on = date '{run_date}')"
+        session.execute(f"""
+            create or replace temp table _quarantine_touched as
+            select distinct right_identifier as phone_hash from _quarantine_edges
+            where right_type = 'phone_hash' and {changed}
+        """).fetchall()
+        session.execute(f"""
+            delete from {dbt.this}
+            where identifier_type = 'phone_hash' and identifier in (select phone_hash from _quarantine_touched)
+        """).fetchall()
+        measured = "right_identifier in (select phone_hash from _quarantine_touched)"
+    return session.sql(f"""
         with links as (
             select right_identifier as phone_hash, left_type, left_identifier,
                    min(first_seen_at) as first_seen_at
-            from edges
-            where right_type = 'phone_hash'
+            from _quarantine_edges
+            where right_type = 'phone_hash' and {measured}
             group by all
         ),
         ranked as (
@@ -46,7 +68,8 @@ def model(dbt, session):
             case when phone_hash in ({tests}) then 'test_number' else 'shared_by_too_many' end as reason,
             any_value(degree) as degree,
             case when phone_hash in ({tests}) then min(first_seen_at)
-                 else min(first_seen_at) filter (where link_no = {max_links} + 1) end as quarantined_at
+                 else min(first_seen_at) filter (where link_no = {max_links} + 1) end as quarantined_at,
+            date '{run_date}' as written_on
         from ranked
         where degree > {max_links} or phone_hash in ({tests})
         group by phone_hash

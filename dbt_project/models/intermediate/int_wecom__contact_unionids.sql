@@ -15,4 +15,4 @@ with new_rows as (
     group by 1, 2
 )
 
-{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'unionid'], ['first_snapshot']) }}
+{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'unionid'], [], 'wecom', 'external_contacts') }}

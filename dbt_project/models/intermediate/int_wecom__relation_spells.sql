@@ -1,19 +1,12 @@
 {{ snapshot_history_config('external_userid') }}
 -- [relation] Every contact ↔ staff relation seen in any WeCom snapshot up to run_date, with the day it
 -- ended. The API only lists relations that exist, so a relation's end is the first snapshot after the
--- last one holding it (removed_on; null while it still exists). A relation deleted and added again has
--- a new createtime, so it is a new spell. History comes from the daily snapshots: a date with no
--- snapshot moves the removal to the next one that exists.
+-- last one holding it (removed_on; null, like last_snapshot, while the latest snapshot holds it). A
+-- relation deleted and added again has a new createtime, so it is a new spell. History comes from the
+-- daily snapshots: a date with no snapshot moves the removal to the next one that exists.
 -- Folded incrementally (macros/snapshot_history.sql): a run reads the new snapshots and rewrites the
--- relations of the contacts they hold, and of the contacts with a relation still open (so that the
--- relations gone from the new snapshots get their removed_on).
-with snapshots as (
-    select distinct cast(dt as date) as snapshot_date
-    from {{ source('wecom', 'follow_users') }}
-    where cast(dt as date) <= {{ run_date() }}
-),
-
-new_rows as (
+-- contacts whose relations changed: a new one, or one the latest snapshot no longer holds.
+with new_rows as (
     select
         external_userid,
         userid as staff_userid,
@@ -26,26 +19,14 @@ new_rows as (
     from {{ source('wecom', 'follow_users') }}
     where {{ snapshots_to_fold() }} and external_userid is not null
     group by external_userid, userid, createtime
-),
+)
+{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'staff_userid', 'added_at'],
+                         ['add_way', 'contact_way_state'], 'wecom', 'follow_users', into='spells') }}
 
-spells as (
-    select external_userid, staff_userid, added_at, min(add_way) as add_way,
-           min(contact_way_state) as contact_way_state,
-           min(first_snapshot) as first_snapshot, max(last_snapshot) as last_snapshot
-    from (
-        select * from new_rows
-        {% if is_incremental() %}
-        union all
-        select external_userid, staff_userid, added_at, add_way, contact_way_state, first_snapshot, last_snapshot
-        from {{ this }}
-        where external_userid in (
-            select external_userid from new_rows
-            union
-            select external_userid from {{ this }} where removed_on is null
-        )
-        {% endif %}
-    )
-    group by external_userid, staff_userid, added_at
+, snapshots as (
+    select distinct cast(dt as date) as snapshot_date
+    from {{ source('wecom', 'follow_users') }}
+    where cast(dt as date) <= {{ run_date() }}
 )
 
 select
@@ -57,5 +38,6 @@ select
     s.contact_way_state,
     s.first_snapshot,
     s.last_snapshot,
-    (select min(n.snapshot_date) from snapshots n where n.snapshot_date > s.last_snapshot) as removed_on
+    (select min(n.snapshot_date) from snapshots n where n.snapshot_date > s.last_snapshot) as removed_on,
+    s.written_on
 from spells s

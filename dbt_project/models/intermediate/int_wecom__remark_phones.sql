@@ -22,4 +22,4 @@ with new_rows as (
     group by 1, 2
 )
 
-{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'phone_hash'], ['first_relation_at', 'first_snapshot']) }}
+{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'phone_hash'], ['first_relation_at'], 'wecom', 'follow_users') }}

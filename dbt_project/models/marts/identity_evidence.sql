@@ -17,7 +17,10 @@ select
     r.customer_id as right_customer_id,
     coalesce(e.merges and r.customer_id = l.customer_id, false) as merged,
     e.first_seen_at,
-    e.last_seen_at,
+    -- null in the evidence while WeCom's latest snapshot holds it: seen on that snapshot's day
+    case when e.last_seen_at is null and e.source like 'wecom.%'
+         then cast({{ latest_snapshot('wecom', 'external_contacts') }} as timestamptz)
+         else e.last_seen_at end as last_seen_at,
     e.first_landed_on
 from {{ ref('int_identity__edges') }} e
 join {{ ref('int_identity__graph') }} l

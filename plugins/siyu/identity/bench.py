@@ -8,10 +8,12 @@ identity models; per-model seconds come from dbt's run results. The build and th
 each run in a fresh process, so each peak memory (max RSS) is that step's own.
 
 WeCom is a snapshot API, so the lake holds one full copy of the corp's contacts per day: the bench
-lands ``history_days`` daily snapshots (the same corp each day; the app DB and the ID conversion on
-the first). It times a full build of the day before the last (every snapshot read) and then the
-last day's run, which folds only the new snapshot into the WeCom histories: what a daily schedule
-pays once its history is long.
+lands ``history_days`` daily snapshots (the same corp each day; the app DB on the first). The last
+day brings a day's change (``daily_change``, 1 % by default): that many new people (on the
+mini-program, WeCom, orders and the ID conversion like the others), a new version of 1 % of the
+mini-program users (a phone authorised), orders from 1 % of the buyers, and 0.2 % of the contacts
+deleted. It times a full build of the day before the last (every snapshot read) and then the last
+day's run, which takes in only what changed: what a daily schedule pays once its history is long.
 """
 
 from __future__ import annotations
@@ -49,91 +51,114 @@ def _ids(prefix: str, values: np.ndarray) -> pa.Array:
     return pa.array(_id_strings(prefix, values))
 
 
-def synthetic_lake(root: Path, people: int, seed: int = 1, history_days: int = 1) -> dict[str, int]:
+def synthetic_lake(
+    root: Path, people: int, seed: int = 1, history_days: int = 1, daily_change: float = 0.01
+) -> dict[str, int]:
+    """Land the lake; returns the rows landed on the first day and those new on the last."""
     days = [str(np.datetime64(DAY) - n) for n in range(history_days - 1, -1, -1)]
     rng = np.random.default_rng(seed)
-    person = np.arange(people)
-    base = np.datetime64("2025-01-01T00:00:00", "us") + rng.integers(0, 300 * 86400, people) * 1_000_000
+    arriving = round(people * daily_change)  # people new on the last day
+    person = np.arange(people + arriving)
+    new = person >= people
+    base = np.datetime64("2025-01-01T00:00:00", "us") + rng.integers(0, 300 * 86400, len(person)) * 1_000_000
+    base[new] = np.datetime64(f"{DAY}T03:00:00", "us")
     seen = pa.array(base.astype("datetime64[us]"), pa.timestamp("us", tz="UTC"))
     phone = _id_strings("h", person)  # stands in for an HMAC pseudonym
-    on_mp = rng.random(people) < 0.78
-    on_wecom = rng.random(people) < 0.72
-    tables: dict[tuple[str, str], pa.Table] = {}
+    on_mp = rng.random(len(person)) < 0.78
+    on_wecom = rng.random(len(person)) < 0.72
+
     mp = person[on_mp]
-    tables["appdb", "mp_users"] = pa.table(
-        {
-            "openid": _ids("o", mp),
-            "unionid": pa.array(np.where(rng.random(len(mp)) < 0.88, _id_strings("u", mp), None)),
-            "phone_hash": pa.array(np.where(rng.random(len(mp)) < 0.8, phone[mp], None)),
-            "created_at": seen.take(mp),
-            "updated_at": seen.take(mp),
-        }
-    )
+    mp_unionid = np.where(rng.random(len(mp)) < 0.88, _id_strings("u", mp), None)
+    mp_phone = np.where(rng.random(len(mp)) < 0.8, phone[mp], None)
+    users = pa.table({
+        "openid": _ids("o", mp),
+        "unionid": pa.array(mp_unionid),
+        "phone_hash": pa.array(mp_phone),
+        "created_at": seen.take(mp),
+        "updated_at": seen.take(mp),
+    })
+    # the last day's change among those already there: a new version of 1 % of the users (the phone
+    # authorised now), and 0.2 % of the contacts deleted
+    returning = ~new[mp] & (rng.random(len(mp)) < daily_change)
+    now = pa.array(np.full(int(returning.sum()), np.datetime64(f"{DAY}T04:00:00", "us")),
+                   pa.timestamp("us", tz="UTC"))
+    versions = users.filter(pa.array(returning)).set_column(2, "phone_hash", pa.array(phone[mp[returning]]))
+    versions = versions.set_column(4, "updated_at", now)
+    users_by_day = _first_and_last(days, users.filter(pa.array(~new[mp])),
+                                   pa.concat_tables([users.filter(pa.array(new[mp])), versions]))
+
     wc = person[on_wecom]
-    tables["wecom", "external_contacts"] = pa.table(
-        {
-            "external_userid": _ids("wm", wc),
-            "type": pa.array(np.ones(len(wc), np.int8)),
-            "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),
-        }
-    )
-    # WeCom's ID conversion of the mini-program users with a unionid: the contacts among them,
-    # whether or not the contact's own detail shows the unionid
-    mp_unionid = tables["appdb", "mp_users"]["unionid"].is_valid().to_numpy(zero_copy_only=False)
-    converted = np.intersect1d(mp[mp_unionid], wc)
-    today = pa.array(np.full(len(converted), np.datetime64(days[0], "D")), pa.date32())
-    tables["wecom", "unionid_links"] = pa.table(
-        {
-            "unionid": _ids("u", converted),
-            "openid": _ids("o", converted),
-            "external_userid": _ids("wm", converted),
-            "linked_on": today,
-            "first_checked_on": today,
-            "checked_on": today,
-        }
-    )
+    contacts = pa.table({
+        "external_userid": _ids("wm", wc),
+        "type": pa.array(np.ones(len(wc), np.int8)),
+        "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),
+    })
     noted = rng.random(len(wc)) < 0.18
-    tables["wecom", "follow_users"] = pa.table(
-        {
-            "external_userid": _ids("wm", wc),
-            "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
-            "createtime": seen.take(wc),
-            "remark_mobile_hashes": pa.array(
-                [[p] if n else [] for p, n in zip(phone[wc], noted, strict=True)]
-            ),
-        }
-    )
+    follows = pa.table({
+        "external_userid": _ids("wm", wc),
+        "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
+        "createtime": seen.take(wc),
+        "remark_mobile_hashes": pa.array([[p] if n else [] for p, n in zip(phone[wc], noted, strict=True)]),
+    })
+    gone = ~new[wc] & (rng.random(len(wc)) < daily_change / 5)
+    before, last = pa.array(~new[wc]), pa.array(~gone)
+    contacts_by_day = {d: contacts.filter(last if d == DAY else before) for d in days}
+    follows_by_day = {d: follows.filter(last if d == DAY else before) for d in days}
+
+    # WeCom's ID conversion of the mini-program users with a unionid: the contacts among them,
+    # whether or not the contact's own detail shows the unionid; a cumulative snapshot each day
+    converted = np.intersect1d(mp[mp_unionid != None], wc)  # noqa: E711 (numpy elementwise)
+    linked_on = np.where(converted >= people, np.datetime64(DAY, "D"), np.datetime64(days[0], "D"))
+    links = pa.table({"unionid": _ids("u", converted), "openid": _ids("o", converted),
+                      "external_userid": _ids("wm", converted), "linked_on": pa.array(linked_on, pa.date32()),
+                      "first_checked_on": pa.array(linked_on, pa.date32()),
+                      "checked_on": pa.array(linked_on, pa.date32())})
+    links_by_day = {d: links.filter(pa.array(converted < people)) if d != DAY else links for d in days}
+
     buyers = mp[rng.random(len(mp)) < 0.5]
-    tables["appdb", "orders"] = pa.table(
-        {
-            "order_id": _ids("ord", buyers),
-            "openid": _ids("o", buyers),
-            "status": pa.array(["paid"] * len(buyers)),
-            "receiver_phone_hash": pa.array(phone[buyers]),
-            "created_at": seen.take(buyers),
-            "updated_at": seen.take(buyers),
-            "paid_at": seen.take(buyers),
-        }
-    )
+    again = buyers[~new[buyers] & (rng.random(len(buyers)) < daily_change)]  # old buyers ordering again
+    order_rows = np.concatenate([buyers, again])
+    orders = pa.table({
+        "order_id": _ids("ord", np.arange(len(order_rows))),
+        "openid": _ids("o", order_rows),
+        "status": pa.array(["paid"] * len(order_rows)),
+        "receiver_phone_hash": pa.array(phone[order_rows]),
+        "created_at": seen.take(order_rows),
+        "updated_at": seen.take(order_rows),
+        "paid_at": seen.take(order_rows),
+    })
+    today = np.concatenate([new[buyers], np.ones(len(again), bool)])
+    orders_by_day = _first_and_last(days, orders.filter(pa.array(~today)), orders.filter(pa.array(today)))
+
+    landed = {("appdb", "mp_users"): users_by_day, ("appdb", "orders"): orders_by_day,
+              ("wecom", "external_contacts"): contacts_by_day, ("wecom", "follow_users"): follows_by_day,
+              ("wecom", "unionid_links"): links_by_day}
     lake = Lake(str(root))
     counts = {}
     for source, entity in RAW:
         schema = raw_schema(source, entity)
-        given = tables.get((source, entity))
-        columns = {
-            f.name: (
-                given[f.name].cast(f.type)
-                if given is not None and f.name in given.column_names
-                else pa.nulls(given.num_rows if given is not None else 0, f.type)
-            )
-            for f in schema
-        }
-        full, empty = pa.table(columns, schema=schema), schema.empty_table()
-        for day in days:  # WeCom's snapshots every day; the incremental sources on the first only
-            daily = source == "wecom" or day == days[0]
-            lake.write(Partition(source, entity, day), full if daily else empty)
-        counts[f"{source}.{entity}"] = given.num_rows if given is not None else 0
+        by_day = landed.get((source, entity), {})
+        for day in days:  # WeCom's snapshots every day; the incremental sources when they changed
+            given = by_day.get(day)
+            rows = given.num_rows if given is not None else 0
+            columns = {
+                f.name: given[f.name].cast(f.type) if given is not None and f.name in given.column_names
+                else pa.nulls(rows, f.type)
+                for f in schema
+            }
+            lake.write(Partition(source, entity, day), pa.table(columns, schema=schema))
+        first, last_rows = by_day.get(days[0]), by_day.get(DAY)
+        counts[f"{source}.{entity}"] = first.num_rows if first is not None else 0
+        if last_rows is not None and source == "appdb" and history_days > 1:
+            counts[f"{source}.{entity} new on {DAY}"] = last_rows.num_rows
+    counts["people new on last day"] = arriving
+    counts["contacts deleted on last day"] = int(gone.sum())
     return counts
+
+
+def _first_and_last(days: list[str], first: pa.Table, last: pa.Table) -> dict[str, pa.Table]:
+    """An incremental source's partitions: what was there on the first day, what is new on the last."""
+    return {days[0]: first, DAY: last} if days[0] != DAY else {DAY: pa.concat_tables([first, last])}
 
 
 def temp_home(home: Path) -> dict[str, str]:
@@ -149,12 +174,14 @@ def _peak_rss_mib() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def identity_models(home: str, day: str = DAY) -> dict:
-    """`dbt run` of the identity selection for ``day`` on the lake and warehouse under ``home``; run
-    in a process of its own, so its peak memory is the build's and not the synthetic lake's."""
+def identity_models(home: str, day: str = DAY, warehouse: str | None = None) -> dict:
+    """`dbt run` of the identity selection for ``day`` on the lake and warehouse under ``home`` (or
+    ``warehouse``); run in a process of its own, so its peak memory is the build's and not the
+    synthetic lake's."""
     from siyu.warehouse import dbt_run_timed, environ
 
-    with environ(temp_home(Path(home))):
+    settings = temp_home(Path(home)) | ({"SIYU_WAREHOUSE": warehouse} if warehouse else {})
+    with environ(settings):
         started = time.perf_counter()
         timings = dbt_run_timed(day, IDENTITY_MODELS)
         wall = time.perf_counter() - started
@@ -180,31 +207,64 @@ def networkx_baseline(warehouse: str) -> dict:
             "components": components, "peak_rss_mib": _peak_rss_mib()}
 
 
+# What the daily run keeps incrementally, compared with a build of the same day from scratch.
+INCREMENTAL_TABLES = [
+    "int_wecom__contact_unionids", "int_wecom__remark_phones", "int_wecom__group_member_unionids",
+    "int_wecom__relation_spells", "int_identity__edges", "int_identity__quarantine", "int_identity__graph",
+    "int_identity__merge_events",
+]
+
+
+def rows_differing(warehouse: str, other: str) -> dict[str, int]:
+    """Per table, the rows one warehouse holds and the other does not (both ways), but for
+    written_on: which run wrote a row is the one thing a build from scratch cannot share."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as a (read_only)")
+        con.execute(f"attach '{other}' as b (read_only)")
+        differing = {}
+        for table in INCREMENTAL_TABLES:
+            a, b = (f"select columns(lambda c: c <> 'written_on') from {db}.main_intermediate.{table}"
+                    for db in ("a", "b"))
+            one_way = f"select count(*) from ({a} except all {b})"
+            other_way = f"select count(*) from ({b} except all {a})"
+            differing[table] = con.execute(f"select ({one_way}) + ({other_way})").fetchall()[0][0]
+    return differing
+
+
 def in_own_process(function, *args):
     """Run ``function(*args)`` in a fresh interpreter: its peak RSS is its own."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(function, *args).result()
 
 
-def bench_identity(people: int, history_days: int = 30) -> dict:
+def bench_identity(people: int, history_days: int = 30, daily_change: float = 0.01) -> dict:
     if history_days < 2:
         raise ValueError("history_days must be at least 2: a full build of one day, the next day's run")
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         started = time.perf_counter()
-        landed = synthetic_lake(home / "lake", people, history_days=history_days)
+        landed = synthetic_lake(home / "lake", people, history_days=history_days, daily_change=daily_change)
         lake_seconds = time.perf_counter() - started
         # every model the selection runs (the staging views cost ~0 s: their work shows in the edges)
         full = in_own_process(identity_models, str(home), str(np.datetime64(DAY) - 1))
         daily = in_own_process(identity_models, str(home), DAY)
         baseline = in_own_process(networkx_baseline, str(home / "wh" / "siyu.duckdb"))
+        # the same day built from scratch: the incremental run must have reached the same tables
+        scratch = str(home / "scratch" / "siyu.duckdb")
+        from_scratch = in_own_process(identity_models, str(home), DAY, scratch)
+        differing = rows_differing(str(home / "wh" / "siyu.duckdb"), scratch)
         return {
             "people": people,
             "history_days": history_days,
-            "rows_landed_on_first_day": landed,
+            "daily_change": daily_change,
+            "rows_landed": landed,
             "synthetic_lake_seconds": round(lake_seconds, 1),
             "full_build": full,
             "daily_run": daily,
+            "full_build_of_the_last_day": from_scratch,
+            "rows_differing_from_the_full_build": differing,
             "networkx_connected_components": baseline,
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }

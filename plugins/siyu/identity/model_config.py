@@ -38,3 +38,18 @@ def arrow_ints(values: np.ndarray) -> pa.Array:
     imports pandas, a second on a cold process."""
     values = np.ascontiguousarray(values)
     return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
+
+
+def watermark(session, this) -> str | None:
+    """The date an incremental identity model last built through ('YYYY-MM-DD'), or None: no table
+    yet, or its pre-hook (macros/incremental_state.sql) forgot the watermark for a rebuild."""
+    schema = str(this).rsplit(".", 1)[0]
+    name = str(this).rsplit(".", 1)[1].strip('"')
+    try:
+        sql = f"select cast(folded_through as varchar) from {schema}.incremental_watermarks where model = ?"
+        rows = session.execute(sql, [name]).fetchall()
+    except Exception as e:  # no watermark table yet
+        if "does not exist" not in str(e):
+            raise
+        return None
+    return rows[0][0] if rows else None

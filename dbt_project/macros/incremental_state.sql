@@ -1,0 +1,87 @@
+{#
+  Incremental models that fold what changed since their last build (the WeCom snapshot histories,
+  the identity evidence, quarantine and graph) keep a watermark: the run_date of their last
+  successful build, in the table incremental_watermarks beside them, with a fingerprint of the
+  configuration their rows depend on (config key `incremental_fingerprint`: the merge rules, the
+  junk guard's limits, a version of the model's logic).
+
+  - A run reads what changed after the watermark, up to run_date, and run_date's own (a re-run of
+    the last date re-reads it: each model recomputes whole keys, so a re-run changes nothing).
+  - A run for a date before the watermark (a backfill, a re-run of the past), or with another
+    fingerprint (the merge rules changed), cannot be answered from the stored state: the pre-hook
+    empties the table and forgets the watermark, and the run builds from everything up to its date.
+  - Every row carries written_on, the run_date of the build that last wrote it: a downstream model
+    reads the rows written after its own watermark. Only rows whose content changed are rewritten.
+#}
+
+{% macro incremental_state_config(key, strategy='delete+insert', fingerprint='') -%}
+  {{ config(
+      materialized='incremental',
+      incremental_strategy=strategy,
+      unique_key=key,
+      on_schema_change='fail',
+      incremental_fingerprint=fingerprint,
+      pre_hook="{{ incremental_state_reset() }}",
+      post_hook="{{ incremental_state_record() }}"
+  ) }}
+{%- endmacro %}
+
+{% macro incremental_watermarks() -%}
+  {{ this.schema }}.incremental_watermarks
+{%- endmacro %}
+
+{% macro incremental_fingerprint() -%}
+  {{ return(local_md5(config.get('incremental_fingerprint', '') | string)) }}
+{%- endmacro %}
+
+{# The stored watermark row of this model: (folded_through 'YYYY-MM-DD', fingerprint), or none. #}
+{% macro incremental_state_row() -%}
+  {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
+  {%- if adapter.get_relation(this.database, this.schema, 'incremental_watermarks') is none -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set sql -%}
+    select cast(folded_through as varchar), fingerprint from {{ incremental_watermarks() }}
+    where model = '{{ this.identifier }}'
+  {%- endset -%}
+  {%- set rows = run_query(sql).rows -%}
+  {{ return(rows[0] if rows else none) }}
+{%- endmacro %}
+
+{# The date this model's table has folded changes through ('YYYY-MM-DD'), or none: a new table, a
+   table without a watermark, a run going back in time or with another fingerprint (a rebuild). #}
+{% macro incremental_watermark() -%}
+  {%- set row = incremental_state_row() -%}
+  {%- if row is none or row[0] > var('run_date') or row[1] != incremental_fingerprint() -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {{ return(row[0]) }}
+{%- endmacro %}
+
+{# A filter keeping what changed since the watermark: `column` (a date) after it, or run_date's own;
+   true on a rebuild. #}
+{% macro changed_since_watermark(column) -%}
+  {%- set watermark = incremental_watermark() -%}
+  {%- if watermark is none -%}true{%- else -%}
+  ({{ column }} > date '{{ watermark }}' or {{ column }} = {{ run_date() }})
+  {%- endif -%}
+{%- endmacro %}
+
+{# Pre-hook: a rebuild empties the table and forgets the watermark first. #}
+{% macro incremental_state_reset() -%}
+  {%- set row = incremental_state_row() -%}
+  {%- if row is not none and (row[0] > var('run_date') or row[1] != incremental_fingerprint()) -%}
+  delete from {{ this }};
+  delete from {{ incremental_watermarks() }} where model = '{{ this.identifier }}'
+  {%- elif execute and is_incremental() and row is none -%}
+  delete from {{ this }}  {# a table without a watermark: rebuilt from everything #}
+  {%- endif -%}
+{%- endmacro %}
+
+{# Post-hook: the watermark and fingerprint of this build. #}
+{% macro incremental_state_record() -%}
+  create table if not exists {{ incremental_watermarks() }}
+      (model varchar primary key, folded_through date not null, fingerprint varchar not null);
+  insert or replace into {{ incremental_watermarks() }}
+  values ('{{ this.identifier }}', {{ run_date() }}, '{{ incremental_fingerprint() }}')
+{%- endmacro %}
