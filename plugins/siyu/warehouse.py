@@ -99,13 +99,13 @@ def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None 
     raise DbtBuildError(run_date, failed, result.exception)
 
 
-def dbt_run_timed(run_date: str, select: str) -> dict[str, float]:
+def dbt_run_timed(run_date: str, select: str, extra_vars: dict | None = None) -> dict[str, float]:
     """``dbt run`` (models only) of a selection; returns seconds per model. For benchmarks."""
     from dbt.cli.main import dbtRunner
 
     with environ(dbt_env()):
         try:
-            result = dbtRunner().invoke(dbt_args("run", run_date, select) + ["--quiet"])
+            result = dbtRunner().invoke(dbt_args("run", run_date, select, extra_vars) + ["--quiet"])
         finally:
             release_duckdb()
     if not result.success:
