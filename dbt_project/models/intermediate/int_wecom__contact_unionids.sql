@@ -1,9 +1,11 @@
 {{ snapshot_history_config('external_userid') }}
 -- [contact × unionid] Every (external_userid, unionid) pair WeCom reported in a snapshot <= run_date,
--- with the first and last snapshot holding it (unionid null: the contact's detail showed none).
+-- with the first and last snapshot holding it (last_snapshot null while the latest snapshot still
+-- does; unionid null: the contact's detail showed none).
 -- Identity evidence outlives the contact: a customer who deleted the staff member is still the same
 -- person, so edges are built from this history, not the latest snapshot. Folded incrementally
--- (macros/snapshot_history.sql): a run reads only the snapshots this table has not seen.
+-- (macros/snapshot_history.sql): a run reads only the snapshots this table has not seen, and rewrites
+-- only the contacts whose pairs changed.
 with new_rows as (
     select
         external_userid,
