@@ -7,9 +7,11 @@
 
   - A run reads what changed after the watermark, up to run_date, and run_date's own (a re-run of
     the last date re-reads it: each model recomputes whole keys, so a re-run changes nothing).
-  - A run for a date before the watermark (a backfill, a re-run of the past), or with another
-    fingerprint (the merge rules changed), cannot be answered from the stored state: the pre-hook
-    empties the table and forgets the watermark, and the run builds from everything up to its date.
+  - A run for a date before the watermark (a backfill, a re-run of the past) cannot be answered
+    from the stored state: the pre-hook empties the table and forgets the watermark, and the run
+    builds from everything up to its date. A table with another fingerprint (the merge rules
+    changed, a new version of the model) or without a watermark (an older Siyu's) is dropped when
+    the dbt run starts, and built anew.
   - Every row carries written_on, the run_date of the build that last wrote it: a downstream model
     reads the rows written after its own watermark. Only rows whose content changed are rewritten.
 #}
@@ -67,14 +69,13 @@
   {%- endif -%}
 {%- endmacro %}
 
-{# Pre-hook: a rebuild empties the table and forgets the watermark first. #}
+{# Pre-hook: a run going back in time empties the table and forgets the watermark first. (A table
+   without a watermark or with another fingerprint was dropped before the run: on-run-start.) #}
 {% macro incremental_state_reset() -%}
   {%- set row = incremental_state_row() -%}
-  {%- if row is not none and (row[0] > var('run_date') or row[1] != incremental_fingerprint()) -%}
+  {%- if row is not none and row[0] > var('run_date') -%}
   delete from {{ this }};
   delete from {{ incremental_watermarks() }} where model = '{{ this.identifier }}'
-  {%- elif execute and is_incremental() and row is none -%}
-  delete from {{ this }}  {# a table without a watermark: rebuilt from everything #}
   {%- endif -%}
 {%- endmacro %}
 
@@ -84,4 +85,38 @@
       (model varchar primary key, folded_through date not null, fingerprint varchar not null);
   insert or replace into {{ incremental_watermarks() }}
   values ('{{ this.identifier }}', {{ run_date() }}, '{{ incremental_fingerprint() }}')
+{%- endmacro %}
+
+{#
+  on-run-start: a table of an incremental model whose watermark is missing (built by a Siyu from
+  before watermarks) or whose fingerprint differs (the configuration changed, or a new version of
+  the model changed its columns: bump the version in its fingerprint) is dropped, and the run
+  builds it anew. dbt decides "incremental or new" before any pre-hook runs, and an incremental run
+  into a table of another shape fails (on_schema_change='fail'): an upgrade needs no manual
+  full refresh. Through the adapter, so dbt's relation cache knows.
+#}
+{% macro drop_stale_incremental_tables() -%}
+  {%- if execute -%}
+  {%- set stored = {} -%}
+  {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                  | selectattr('config.incremental_fingerprint', 'defined') | list -%}
+  {%- for node in nodes -%}
+    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {%- if relation is not none -%}
+      {%- if 'rows' not in stored -%}
+        {%- set watermarks = adapter.get_relation(node.database, node.schema, 'incremental_watermarks') -%}
+        {%- do stored.update({'rows': {}}) -%}
+        {%- if watermarks is not none -%}
+          {%- for row in run_query('select model, fingerprint from ' ~ watermarks).rows -%}
+            {%- do stored['rows'].update({row[0]: row[1]}) -%}
+          {%- endfor -%}
+        {%- endif -%}
+      {%- endif -%}
+      {%- if stored['rows'].get(node.alias) != local_md5(node.config.incremental_fingerprint | string) -%}
+        {{ log("rebuilding " ~ relation ~ ": no watermark, or another configuration", info=true) }}
+        {%- do adapter.drop_relation(relation) -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- endif -%}
 {%- endmacro %}

@@ -120,3 +120,17 @@ def test_a_build_of_an_earlier_date_forgets_the_later_snapshots(home, tmp_path_f
     assert rebuilt == full_build(home, S2, tmp_path_factory, monkeypatch)
     assert watermarks(home / "wh.duckdb") == dict.fromkeys(HISTORIES, S2)
     assert not [r for r in rebuilt["int_wecom__relation_spells"] if r[0] == "e_d"]  # first seen on RUN
+
+
+def test_tables_of_an_older_siyu_are_rebuilt_not_failed(home, tmp_path_factory, monkeypatch):
+    import duckdb
+
+    dbt_run_timed(S1, SELECT)
+    # as an older Siyu left them: no written_on column, no watermarks (the schema differs, so an
+    # incremental run into them would fail)
+    with duckdb.connect(str(home / "wh.duckdb")) as con:
+        con.execute("alter table main_intermediate.int_wecom__contact_unionids drop column written_on")
+        con.execute("drop table main_intermediate.incremental_watermarks")
+    dbt_run_timed(S2, SELECT)
+    assert contents(home / "wh.duckdb") == full_build(home, S2, tmp_path_factory, monkeypatch)
+    assert watermarks(home / "wh.duckdb") == dict.fromkeys(HISTORIES, S2)
