@@ -19,9 +19,9 @@
 {%- endmacro %}
 
 {#- For int_identity__edges: every version (row-level checks as in staging) of an app DB entity's
-    rows of the openids in its CTE changed_openids (all on a rebuild), with the first run that
+    rows of the openids in its CTE `openids` (all on a rebuild), with the first run that
     landed the row's `key`: when the warehouse first knew it (identity ranks on it). #}
-{%- macro appdb_versions(entity, key, checks, rebuild, columns) %}
+{%- macro appdb_versions(entity, key, checks, rebuild, columns, openids) %}
     select
         openid as mp_openid,
         {{ columns | join(', ') }},
@@ -32,6 +32,6 @@
     where cast(dt as date) <= {{ run_date() }}
         and {{ quarantine_reason(checks) }} is null
         {%- if not rebuild %}
-        and openid in (select openid from changed_openids)
+        and openid in (select openid from {{ openids }})
         {%- endif %}
 {%- endmacro %}

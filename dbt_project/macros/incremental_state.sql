@@ -36,28 +36,17 @@
   {{ return(local_md5(config.get('incremental_fingerprint', '') | string)) }}
 {%- endmacro %}
 
-{# The stored watermark row of this model: (folded_through 'YYYY-MM-DD', fingerprint), or none. #}
-{% macro incremental_state_row() -%}
+{# The date this model's table has built through ('YYYY-MM-DD'), or none: a new table, or a run
+   going back in time (a rebuild). (A table without a watermark or with another fingerprint is
+   dropped before any model runs: drop_stale_incremental_tables.) #}
+{% macro incremental_watermark() -%}
   {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
-  {%- if adapter.get_relation(this.database, this.schema, 'incremental_watermarks') is none -%}
-    {{ return(none) }}
-  {%- endif -%}
   {%- set sql -%}
-    select cast(folded_through as varchar), fingerprint from {{ incremental_watermarks() }}
+    select cast(folded_through as varchar) from {{ incremental_watermarks() }}
     where model = '{{ this.identifier }}'
   {%- endset -%}
   {%- set rows = run_query(sql).rows -%}
-  {{ return(rows[0] if rows else none) }}
-{%- endmacro %}
-
-{# The date this model's table has folded changes through ('YYYY-MM-DD'), or none: a new table, a
-   table without a watermark, a run going back in time or with another fingerprint (a rebuild). #}
-{% macro incremental_watermark() -%}
-  {%- set row = incremental_state_row() -%}
-  {%- if row is none or row[0] > var('run_date') or row[1] != incremental_fingerprint() -%}
-    {{ return(none) }}
-  {%- endif -%}
-  {{ return(row[0]) }}
+  {{ return(rows[0][0] if rows and rows[0][0] <= var('run_date') else none) }}
 {%- endmacro %}
 
 {# A filter keeping what changed since the watermark: `column` (a date) after it, or run_date's own;
@@ -69,11 +58,9 @@
   {%- endif -%}
 {%- endmacro %}
 
-{# Pre-hook: a run going back in time empties the table and forgets the watermark first. (A table
-   without a watermark or with another fingerprint was dropped before the run: on-run-start.) #}
+{# Pre-hook: a run going back in time empties the table and forgets the watermark first. #}
 {% macro incremental_state_reset() -%}
-  {%- set row = incremental_state_row() -%}
-  {%- if row is not none and row[0] > var('run_date') -%}
+  {%- if execute and is_incremental() and incremental_watermark() is none -%}
   delete from {{ this }};
   delete from {{ incremental_watermarks() }} where model = '{{ this.identifier }}'
   {%- endif -%}

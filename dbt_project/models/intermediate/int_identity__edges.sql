@@ -35,16 +35,6 @@ changed_openids as (
     where cast(dt as date) <= {{ run_date() }} and {{ changed_since_watermark('cast(dt as date)') }}
 ),
 
-mp_versions as materialized (
-    -- every version of the users concerned; read once for two rules
-    {{ appdb_versions('mp_users', 'openid', var('mp_user_quarantine_checks'), rebuild,
-                      ["nullif(trim(unionid), '') as unionid", 'phone_hash']) }}
-),
-
-order_versions as materialized (
-    {{ appdb_versions('orders', 'order_id', var('order_quarantine_checks'), rebuild, ['receiver_phone_hash']) }}
-),
-
 conversions as (
     -- WeCom's ID conversion: the latest cumulative snapshot holds every link
     select external_userid, unionid, openid, linked_on, checked_on
@@ -59,6 +49,25 @@ changed_conversions as (
     where {{ changed_since_watermark('checked_on') }} or {{ changed_since_watermark('linked_on') }}
         or external_userid in (select external_userid from changed_contacts)
         or openid in (select openid from changed_openids)
+),
+
+concerned_openids as (
+    -- the users whose evidence is rewritten: a new version or order, or a changed conversion
+    select openid from changed_openids
+    union
+    select openid from conversions
+    where external_userid in (select external_userid from changed_conversions)
+),
+
+mp_versions as materialized (
+    -- every version of the users concerned; read once for three rules
+    {{ appdb_versions('mp_users', 'openid', var('mp_user_quarantine_checks'), rebuild,
+                      ["nullif(trim(unionid), '') as unionid", 'phone_hash'], 'concerned_openids') }}
+),
+
+order_versions as materialized (
+    {{ appdb_versions('orders', 'order_id', var('order_quarantine_checks'), rebuild, ['receiver_phone_hash'],
+                      'changed_openids') }}
 ),
 
 contact_added as (
@@ -136,9 +145,7 @@ group_member as (
         cast(last_snapshot as timestamptz) as last_seen_at,
         first_snapshot as first_landed_on
     from {{ ref('int_wecom__group_member_unionids') }}
-    {%- if not rebuild %}
     where {{ changed_since_watermark('written_on') }}
-    {%- endif %}
 ),
 
 unionid_conversion as (
@@ -161,15 +168,7 @@ unionid_conversion as (
     from conversions k
     left join contact_added a using (external_userid)
     left join (
-        select openid, min(created_at) as created_at
-        from {{ source('appdb', 'mp_users') }}
-        where cast(dt as date) <= {{ run_date() }}
-            and {{ quarantine_reason(var('mp_user_quarantine_checks')) }} is null
-            {%- if not rebuild %}
-            and openid in (select openid from conversions
-                           where external_userid in (select external_userid from changed_conversions))
-            {%- endif %}
-        group by openid
+        select mp_openid as openid, min(created_at) as created_at from mp_versions group by all
     ) u using (openid)
     {%- if not rebuild %}
     where k.external_userid in (select external_userid from changed_conversions)
@@ -209,9 +208,7 @@ staff_remark_phone as (
         cast(last_snapshot as timestamptz) as last_seen_at,
         first_snapshot as first_landed_on
     from {{ ref('int_wecom__remark_phones') }}
-    {%- if not rebuild %}
     where {{ changed_since_watermark('written_on') }}
-    {%- endif %}
 ),
 
 order_receiver_phone as (

@@ -168,7 +168,9 @@ def model(dbt, session):
 def _take_changed_part(session, this, since: str, run_date: str) -> bool:
     """Point _graph_edges at the part of the graph the evidence and quarantine written since
     ``since`` touch, and delete that part's rows from ``this``. False when nothing was written."""
-    changed = f"(written_on > date '{since}' or written_on = date '{run_date}')"
+    from siyu.identity.model_config import written_since
+
+    changed = written_since(since, run_date)
     session.execute(f"""
         create or replace temp table _graph_seeds as
         select left_type as identifier_type, left_identifier as identifier

@@ -19,7 +19,7 @@ import re
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="fail")
     from siyu.config import settings
-    from siyu.identity.model_config import config_list, watermark
+    from siyu.identity.model_config import config_list, watermark, written_since
     from siyu.privacy import phone_hash
 
     max_links = int(dbt.config.get("max_links_per_phone"))
@@ -36,7 +36,7 @@ def model(dbt, session):
     if since is None:
         measured = "true"
     else:  # the phones on evidence written since the last build; their old rows go
-        changed = f"(written_on > date '{since}' or written_on = date '{run_date}')"
+        changed = written_since(since, run_date)
         session.execute(f"""
             create or replace temp table _quarantine_touched as
             select distinct right_identifier as phone_hash from _quarantine_edges

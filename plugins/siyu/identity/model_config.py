@@ -42,14 +42,20 @@ def arrow_ints(values: np.ndarray) -> pa.Array:
 
 def watermark(session, this) -> str | None:
     """The date an incremental identity model last built through ('YYYY-MM-DD'), or None: no table
-    yet, or its pre-hook (macros/incremental_state.sql) forgot the watermark for a rebuild."""
-    schema = str(this).rsplit(".", 1)[0]
-    name = str(this).rsplit(".", 1)[1].strip('"')
+    yet, or its pre-hook (macros/incremental_state.sql) forgot the watermark for a rebuild.
+    ``this`` is the model's dbt.this (database, schema, identifier)."""
     try:
-        sql = f"select cast(folded_through as varchar) from {schema}.incremental_watermarks where model = ?"
-        rows = session.execute(sql, [name]).fetchall()
+        table = f'"{this.database}"."{this.schema}".incremental_watermarks'
+        sql = f"select cast(folded_through as varchar) from {table} where model = ?"
+        rows = session.execute(sql, [this.identifier]).fetchall()
     except Exception as e:  # no watermark table yet
         if "does not exist" not in str(e):
             raise
         return None
     return rows[0][0] if rows else None
+
+
+def written_since(since: str, run_date: str) -> str:
+    """SQL keeping the rows written after ``since`` or by this run_date's own build (a re-run), like
+    the macro changed_since_watermark."""
+    return f"(written_on > date '{since}' or written_on = date '{run_date}')"
