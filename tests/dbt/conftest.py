@@ -111,9 +111,12 @@ def write_day(lake: Lake, day: str) -> None:
         lake.write(Partition(source, entity, day), table(source, entity, rows))
 
 
-def build_fixture_warehouse(home, lake_by_day: dict[str, dict], run_date: str, **extra_vars) -> Path:
+def build_fixture_warehouse(
+    home, lake_by_day: dict[str, dict], run_date: str | list[str], after_each=None, **extra_vars
+) -> Path:
     """Land every raw entity for each day (empty where the fixture has no rows, as the ingest DAGs do),
-    build run_date with SIYU_* pointing into `home`, and return the warehouse file."""
+    build run_date (or each of a list of dates in turn, calling after_each(date, warehouse) after
+    each) with SIYU_* pointing into `home`, and return the warehouse file."""
     from siyu.warehouse import dbt_build
 
     warehouse = home / "wh.duckdb"
@@ -127,7 +130,10 @@ def build_fixture_warehouse(home, lake_by_day: dict[str, dict], run_date: str, *
                 lake.write(
                     Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
                 )
-        dbt_build(run_date, extra_vars=extra_vars or None)
+        for day in [run_date] if isinstance(run_date, str) else run_date:
+            dbt_build(day, extra_vars=extra_vars or None)
+            if after_each:
+                after_each(day, warehouse)
     return warehouse
 
 

@@ -9,7 +9,8 @@ Contacts (external_userid e_x ↔ unionid u_x ↔ mini-program openid o_x, one c
   C  s3 adds 02-20; s3 resigns, s1 inherits C on 03-05; s3's relation gone on 03-10
   D  s2 adds 03-12 (first seen in the 03-31 snapshot)
   I  s1 adds 02-21, gone on 03-10, but browsed on 03-25 → not silent, stays a prospect
-Mini-program only: E (02-20, invited by A, browsed 02-21, paid 03-20), F (03-02, first visit through
+Mini-program only: E (02-20, invited by A, browsed 02-21, paid 03-20 and 03-22, 10 of the second
+refunded), F (03-02, first visit through
 A's share), G (03-03, invited by A, paid 03-25), H (03-04, invited by A).
 Groups (joined 02-26): g1 = A, B, C (1 buyer of 3 → quality with community_small_size 2);
 g2 = A, B, C, I (1 buyer of 4 → volume).
@@ -18,6 +19,7 @@ g2 = A, B, C, I (1 buyer of 4 → volume).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -108,6 +110,11 @@ def lake_rows(day: str) -> dict:
             paid("o2", "a", "2026-03-15", "200.00"),
             paid("o3", "e", "2026-03-20", "50.00"),
             paid("o4", "g", "2026-03-25", "30.00"),
+            paid("o5", "e", "2026-03-22", "40.00"),
+        ],
+        ("appdb", "refunds"): [
+            {"refund_id": "r5", "order_id": "o5", "amount": Decimal("10.00"), "reason": "过敏",
+             "created_at": ts("2026-03-23T02:00:00"), "updated_at": ts("2026-03-23T02:00:00")},
         ],
         ("tracking", "events"): [
             event(1, "e", "2026-02-21"),
@@ -186,8 +193,8 @@ def test_funnel_counts_the_eight_steps_per_acquisition_day(con):
         )
     )
     # 02-20: A, C, E. A and C still contacts 7 and 30 days on (C through the inherited relation);
-    # E browsed the next day; A and E bought; A brought four, one through a share, and bought twice.
-    assert tuple(funnel["2026-02-20"]) == (3, 2, 2, 1, 2, 1, 1, 1, 1)
+    # E browsed the next day; A and E bought, both twice; A brought four, one through a share.
+    assert tuple(funnel["2026-02-20"]) == (3, 2, 2, 1, 2, 1, 2, 1, 1)
     # 02-21: I, held on 02-28 but gone by 03-23.  02-25: B, held on 03-04, gone by 03-27.
     assert tuple(funnel["2026-02-21"]) == (1, 1, 0, 0, 0, 0, 0, 0, 0)
     assert tuple(funnel["2026-02-25"]) == (1, 1, 0, 0, 0, 0, 0, 0, 0)
@@ -215,11 +222,12 @@ def test_referrals_name_the_inviter_and_the_route(con):
         "from main_marts.recommender_ranking where customer_id = ?",
         a,
     )
-    # all four referred in Feb/March by created_at / first visit: E in February, F, G, H in March
+    # all four referred in Feb/March by created_at / first visit: E in February, F, G, H in March.
+    # E ordered twice (50 + 40, 10 refunded): one referred customer, 80 net.
     assert sorted(
         (m.isoformat(), n, float(spend), shares, rank) for m, _, n, spend, shares, rank in ranking
     ) == [
-        ("2026-02-01", 1, 50.0, 0, 1),
+        ("2026-02-01", 1, 80.0, 0, 1),
         ("2026-03-01", 3, 30.0, 1, 1),
     ]
 

@@ -1,19 +1,21 @@
 {{ config(schema='intermediate') }}
 -- [customer] One row of features per customer: what tag conditions (seed tag_definitions) are written over.
+-- Windows are vars (features_recent_days 7, features_window_days 30, features_share_days 90); the
+-- column names say the defaults. Money is net of refunds.
 with events as (
     select customer_id,
-        count(*) filter (where event_date > {{ run_date() }} - 7) as events_7d,
-        count(*) filter (where event_date > {{ run_date() }} - 30) as events_30d,
-        count(*) filter (where event_name = 'product_view' and event_date > {{ run_date() }} - 30) as product_views_30d,
-        count(*) filter (where event_name = 'add_to_cart' and event_date > {{ run_date() }} - 30) as add_to_carts_30d,
-        count(*) filter (where event_name = 'share' and event_date > {{ run_date() }} - 90) as shares_90d,
-        count(*) filter (where event_name = 'search' and event_date > {{ run_date() }} - 30) as searches_30d
+        count(*) filter (where event_date > {{ run_date() }} - {{ var('features_recent_days') }}) as events_7d,
+        count(*) filter (where event_date > {{ run_date() }} - {{ var('features_window_days') }}) as events_30d,
+        count(*) filter (where event_name = 'product_view' and event_date > {{ run_date() }} - {{ var('features_window_days') }}) as product_views_30d,
+        count(*) filter (where event_name = 'add_to_cart' and event_date > {{ run_date() }} - {{ var('features_window_days') }}) as add_to_carts_30d,
+        count(*) filter (where event_name = 'share' and event_date > {{ run_date() }} - {{ var('features_share_days') }}) as shares_90d,
+        count(*) filter (where event_name = 'search' and event_date > {{ run_date() }} - {{ var('features_window_days') }}) as searches_30d
     from {{ ref('fct_events') }} where event_date <= {{ run_date() }} group by 1
 ),
 orders as (
     select o.customer_id,
-        count(*) filter (where cast(o.created_at as date) > {{ run_date() }} - 30) as orders_30d,
-        avg(o.amount) filter (where o.is_paid) as avg_order_value,
+        count(*) filter (where cast(o.created_at as date) > {{ run_date() }} - {{ var('features_window_days') }}) as orders_30d,
+        avg(o.net_amount) filter (where o.is_paid) as avg_order_value,  -- net of refunds (客单价)
         -- mode() keeps the first value it meets among ties: ordered, ties go to the latest purchase
         mode(o.pay_method order by o.paid_at desc, o.pay_method) filter (where o.is_paid) as preferred_pay_method
     from {{ ref('fct_orders') }} o group by 1

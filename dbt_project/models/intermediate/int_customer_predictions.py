@@ -20,7 +20,7 @@ def model(dbt, session):
     run_date = dt.date.fromisoformat(str(dbt.config.get("run_date")))
     orders = dbt.ref("fct_orders").query("o", f"""
         with paid as (
-            select customer_id, cast(paid_at as date) as day, amount,
+            select customer_id, cast(paid_at as date) as day, net_amount as amount,
                    row_number() over (partition by customer_id order by paid_at, order_id) as n
             from o where is_paid and cast(paid_at as date) <= date '{run_date}' and customer_id is not null
         )

@@ -1,5 +1,6 @@
 -- One row per customer: how many identifiers of each type resolve to them, when first seen, which
--- channels they are on, and what they bought.
+-- channels they are on, and what they bought. Money: gross_paid is before refunds (every order that
+-- was paid, refunded ones too); net_paid (= total_paid) deducts the refunds.
 with identifiers as (
     select
         customer_id,
@@ -18,7 +19,9 @@ orders as (
         customer_id,
         count(*) as orders_count,
         count(*) filter (where is_paid) as paid_orders_count,
-        coalesce(sum(amount) filter (where is_paid), 0) as total_paid,
+        coalesce(sum(amount) filter (where is_paid or (paid_at is not null and status = 'refunded')), 0)
+            as gross_paid,
+        coalesce(sum(net_amount) filter (where is_paid), 0) as net_paid,
         min(paid_at) filter (where is_paid) as first_paid_at,
         max(paid_at) filter (where is_paid) as last_paid_at
     from {{ ref('fct_orders') }}
@@ -37,7 +40,10 @@ select
     i.mp_openid_count > 0 as has_mini_program,
     coalesce(o.orders_count, 0) as orders_count,
     coalesce(o.paid_orders_count, 0) as paid_orders_count,
-    cast(coalesce(o.total_paid, 0) as decimal(18, 2)) as total_paid,
+    cast(coalesce(o.gross_paid, 0) as decimal(18, 2)) as gross_paid,
+    cast(coalesce(o.gross_paid, 0) - coalesce(o.net_paid, 0) as decimal(18, 2)) as refunded_amount,
+    cast(coalesce(o.net_paid, 0) as decimal(18, 2)) as net_paid,
+    cast(coalesce(o.net_paid, 0) as decimal(18, 2)) as total_paid,
     o.first_paid_at,
     o.last_paid_at,
     a.first_channel,

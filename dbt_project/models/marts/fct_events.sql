@@ -1,7 +1,10 @@
--- One row per mini-program event, attributed to the customer of its openid.
+-- One row per mini-program event with a customer: the customer of its openid, else of the unionid
+-- the event carries. An event whose user is not known yet (the mini-program user row lands on a later
+-- day than the event) waits in events_awaiting_identity and joins this table on the run its identity
+-- lands: both are rebuilt from every landed event on each run.
 select
     e.event_id,
-    ci.customer_id,
+    e.customer_id,
     e.mp_openid,
     e.event_name,
     e.event_at,
@@ -16,6 +19,5 @@ select
     e.props,
     e.arrival_date,
     e.arrival_date > e.event_date as arrived_late
-from {{ ref('stg_tracking__events') }} e
-left join {{ ref('customer_identifiers') }} ci
-    on ci.identifier_type = 'mp_openid' and ci.identifier = e.mp_openid
+from {{ ref('int_events_attributed') }} e
+where e.customer_id is not null

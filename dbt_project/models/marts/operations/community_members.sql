@@ -1,6 +1,7 @@
 -- [group × member] Customer groups and their external members. Group tier: small (≤ var
 -- community_small_size members), quality (≥ var community_quality_buyer_share of members bought),
--- else volume. Member engagement from their events and orders; a suggested move: a repeat buyer in a
+-- else volume. Member engagement from their events and orders: high = var community_engaged_orders (2)
+-- paid orders and an event in var features_window_days (30); a suggested move: such a repeat buyer in a
 -- volume group moves up to a quality group, a silent member of a quality group moves down.
 with members as (
     select m.chat_id, m.external_userid, m.joined_at, m.join_scene, m.invitor_userid, ci.customer_id
@@ -34,13 +35,13 @@ select
         else 'volume'
     end as group_tier,
     case
-        when coalesce(e.paid_orders_count, 0) >= 2 and coalesce(e.events_30d, 0) > 0 then 'high'
+        when coalesce(e.paid_orders_count, 0) >= {{ var('community_engaged_orders') }} and coalesce(e.events_30d, 0) > 0 then 'high'
         when coalesce(e.paid_orders_count, 0) >= 1 or coalesce(e.events_30d, 0) > 0 then 'medium'
         else 'low'
     end as engagement,
     case
         when gr.members > {{ var('community_small_size') }} and gr.buyer_share < {{ var('community_quality_buyer_share') }}
-            and coalesce(e.paid_orders_count, 0) >= 2 then 'move up'
+            and coalesce(e.paid_orders_count, 0) >= {{ var('community_engaged_orders') }} then 'move up'
         when gr.buyer_share >= {{ var('community_quality_buyer_share') }} and coalesce(e.paid_orders_count, 0) = 0
             and coalesce(e.events_30d, 0) = 0 then 'move down'
         else 'stay'

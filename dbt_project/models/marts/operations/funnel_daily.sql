@@ -1,9 +1,11 @@
 -- [acquisition day × channel] The eight private-domain steps for the customers acquired that day, as
--- of run_date: acquired → retained (a WeCom contact 7 / 30 days after acquisition, from the relation
--- history) → activated (an event within 7 days) → converted (a paid order) → referred (brought at least
--- one new customer) → repurchased (2+ paid orders) → recommended (a share that led to a new customer's
--- first visit) → co-creators (3+ referrals and a buyer). Retention is counted only for cohorts old
--- enough (acquired 7 / 30 or more days before run_date).
+-- of run_date: acquired → retained (a WeCom contact var funnel_retained_days [7, 30] days after
+-- acquisition, from the relation history) → activated (an event within var funnel_activation_days, 7)
+-- → converted (a paid order) → referred (brought at least one new customer) → repurchased (2+ paid
+-- orders) → recommended (a share that led to a new customer's first visit) → co-creators (the
+-- co_creators mart: sold through their link or recruited var co_creator_min_referrals, 3, and bought).
+-- Retention is counted only for cohorts old enough (acquired 7 / 30 or more days before run_date).
+-- The column names say the default windows.
 with customers as (
     select f.customer_id, cast(c.first_seen_at as date) as acquired_on,
         coalesce(f.first_channel, 'unknown') as channel, c.paid_orders_count
@@ -22,9 +24,9 @@ relations as (
 -- A contact on day x: a relation added on or before x and not yet removed on x.
 retained as (
     select c.customer_id,
-        bool_or(r.added_on <= c.acquired_on + 7 and coalesce(r.removed_on, date '9999-12-31') > c.acquired_on + 7)
+        bool_or(r.added_on <= c.acquired_on + {{ var('funnel_retained_days')[0] }} and coalesce(r.removed_on, date '9999-12-31') > c.acquired_on + {{ var('funnel_retained_days')[0] }})
             as retained_7d,
-        bool_or(r.added_on <= c.acquired_on + 30 and coalesce(r.removed_on, date '9999-12-31') > c.acquired_on + 30)
+        bool_or(r.added_on <= c.acquired_on + {{ var('funnel_retained_days')[1] }} and coalesce(r.removed_on, date '9999-12-31') > c.acquired_on + {{ var('funnel_retained_days')[1] }})
             as retained_30d
     from customers c join relations r using (customer_id)
     group by c.customer_id
@@ -33,7 +35,7 @@ retained as (
 activated as (
     select distinct e.customer_id
     from {{ ref('fct_events') }} e join customers c using (customer_id)
-    where e.event_date between c.acquired_on and c.acquired_on + 7
+    where e.event_date between c.acquired_on and c.acquired_on + {{ var('funnel_activation_days') }}
 ),
 
 referrers as (
@@ -45,14 +47,14 @@ select
     c.acquired_on,
     c.channel,
     count(*) as acquired,
-    count(*) filter (where t.retained_7d and c.acquired_on <= {{ run_date() }} - 7) as retained_7d,
-    count(*) filter (where t.retained_30d and c.acquired_on <= {{ run_date() }} - 30) as retained_30d,
+    count(*) filter (where t.retained_7d and c.acquired_on <= {{ run_date() }} - {{ var('funnel_retained_days')[0] }}) as retained_7d,
+    count(*) filter (where t.retained_30d and c.acquired_on <= {{ run_date() }} - {{ var('funnel_retained_days')[1] }}) as retained_30d,
     count(a.customer_id) as activated,
     count(*) filter (where c.paid_orders_count >= 1) as converted,
     count(r.customer_id) as referred,
     count(*) filter (where c.paid_orders_count >= 2) as repurchased,
     count(*) filter (where r.via_share >= 1) as recommended,
-    count(*) filter (where r.referred >= 3 and c.paid_orders_count >= 1) as co_creators
+    count(*) filter (where r.referred >= {{ var('co_creator_min_referrals') }} and c.paid_orders_count >= 1) as co_creators
 from customers c
 left join retained t using (customer_id)
 left join activated a using (customer_id)

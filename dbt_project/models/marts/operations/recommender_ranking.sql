@@ -1,11 +1,13 @@
--- [month × customer] Recommenders per month: customers they brought, those customers' spend, and
--- their own shares. rank 1 = most referred customers in the month.
+-- [month × customer] The recommender of the month (推荐之星): the customers they brought that month,
+-- those customers' net spend (all time up to run_date, refunds deducted), and their own shares.
+-- rank 1 = most referred customers in the month, then most referred spend, then most shares.
+-- Counts people: an invitee who orders many times is one referred customer.
 with referred as (
     select date_trunc('month', r.referred_at) as month, r.inviter_id as customer_id,
-        count(*) as referred_customers,
-        coalesce(sum(o.amount) filter (where o.is_paid), 0) as referred_spend
+        count(*) as referred_customers,  -- referrals has one row per invitee
+        coalesce(sum(c.net_paid), 0) as referred_spend
     from {{ ref('referrals') }} r
-    left join {{ ref('fct_orders') }} o on o.customer_id = r.invitee_id
+    left join {{ ref('dim_customers') }} c on c.customer_id = r.invitee_id
     group by all
 ),
 

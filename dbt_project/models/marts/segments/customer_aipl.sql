@@ -1,10 +1,11 @@
--- [customer] AIPL stage on run_date. Loyalty: ≥ 2 paid orders in 365 days, or referred a customer who
--- bought; Purchase: 1 paid order in 365 days; Interest: an interaction (event or order) in the last
--- var aipl_interest_days (30) and no paid order in 365 days; Awareness: known, nothing recent.
+-- [customer] AIPL stage on run_date. Loyalty: ≥ var aipl_loyalty_orders (2) paid orders in var
+-- aipl_purchase_days (365), or referred a customer who bought; Purchase: a paid order in that window;
+-- Interest: an interaction (event or order) in the last var aipl_interest_days (30) and no paid order
+-- in the window; Awareness: known, nothing recent.
 with paid as (
     select customer_id, count(*) as paid_365
     from {{ ref('fct_orders') }}
-    where is_paid and cast(paid_at as date) > {{ run_date() }} - 365 and cast(paid_at as date) <= {{ run_date() }}
+    where is_paid and cast(paid_at as date) > {{ run_date() }} - {{ var('aipl_purchase_days') }} and cast(paid_at as date) <= {{ run_date() }}
     group by 1
 ),
 
@@ -32,8 +33,8 @@ referrers as (
 select
     c.customer_id,
     case
-        when coalesce(p.paid_365, 0) >= 2 or r.customer_id is not null then 'Loyalty'
-        when p.paid_365 = 1 then 'Purchase'
+        when coalesce(p.paid_365, 0) >= {{ var('aipl_loyalty_orders') }} or r.customer_id is not null then 'Loyalty'
+        when p.paid_365 >= 1 then 'Purchase'
         when i.customer_id is not null then 'Interest'
         else 'Awareness'
     end as aipl_stage,

@@ -3,11 +3,8 @@
 -- low against its mean (R "high" = more recent than average). segment is the 11-segment scheme on
 -- the R score and the FM score (rounded mean of F and M scores), checked in the order below.
 with paid as (
-    select o.customer_id, o.order_id, o.paid_at, o.amount - coalesce(r.refunded, 0) as net_amount
+    select o.customer_id, o.order_id, o.paid_at, o.net_amount
     from {{ ref('fct_orders') }} o
-    left join (
-        select order_id, sum(amount) as refunded from {{ ref('stg_appdb__refunds') }} group by 1
-    ) r using (order_id)
     where o.is_paid
       and cast(o.paid_at as date) between {{ run_date() }} - {{ var('rfm_window_days') }} + 1 and {{ run_date() }}
 ),
