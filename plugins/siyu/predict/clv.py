@@ -17,6 +17,40 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
 
+# A fit that has not converged by then, or whose loss has stopped improving (relative change under
+# STALL_TOLERANCE over STALL_ITERATIONS iterations: the simplex circles a flat ridge, as Gamma-Gamma's
+# does when order values vary little between customers), stops early with its best point and says so.
+MAX_ITERATIONS = 2_000
+STALL_ITERATIONS = 200
+STALL_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How the optimiser ended: converged, or stopped at MAX_ITERATIONS with the best point so far."""
+
+    converged: bool = True
+    iterations: int = 0
+
+    def note(self, model: str) -> str:
+        return "" if self.converged else f"; {model} did not converge in {self.iterations} iterations"
+
+
+def _minimize(loss, start, max_iterations: int) -> tuple[np.ndarray, Fit]:
+    """Nelder-Mead in log space; the best vertex when it stops (the last good parameters)."""
+    history: list[float] = []
+
+    def stop_when_stalled(intermediate_result):
+        history.append(float(intermediate_result.fun))
+        if len(history) > STALL_ITERATIONS:
+            before = history[-STALL_ITERATIONS - 1]
+            if before - history[-1] <= STALL_TOLERANCE * abs(before):
+                raise StopIteration
+
+    result = minimize(loss, start, method="Nelder-Mead", callback=stop_when_stalled,
+                      options={"maxiter": max_iterations, "xatol": 1e-8, "fatol": 1e-10})
+    return np.exp(result.x), Fit(bool(result.success), int(result.nit))
+
 
 @dataclass(frozen=True)
 class BgNbd:
@@ -24,6 +58,7 @@ class BgNbd:
     alpha: float
     a: float
     b: float
+    fit: Fit = Fit()
 
     def log_likelihood(self, x, t_x, T) -> np.ndarray:
         return _bgnbd_ll((self.r, self.alpha, self.a, self.b), x, t_x, T)
@@ -61,18 +96,15 @@ def _bgnbd_ll(params, x, t_x, T) -> np.ndarray:
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def fit_bgnbd(x, t_x, T) -> BgNbd:
+def fit_bgnbd(x, t_x, T, max_iterations: int = MAX_ITERATIONS) -> BgNbd:
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     scale = max(float(T.max()), 1.0) / 10  # start alpha near the data's time scale
 
     def loss(log_params):
         return -_bgnbd_ll(np.exp(log_params), x, t_x, T).sum()
 
-    start = np.log([0.5, scale, 0.5, 1.0])
-    result = minimize(loss, start, method="Nelder-Mead",
-                      options={"maxiter": 20_000, "xatol": 1e-8, "fatol": 1e-10})
-    r, alpha, a, b = np.exp(result.x)
-    return BgNbd(r, alpha, a, b)
+    (r, alpha, a, b), fit = _minimize(loss, np.log([0.5, scale, 0.5, 1.0]), max_iterations)
+    return BgNbd(r, alpha, a, b, fit)
 
 
 @dataclass(frozen=True)
@@ -80,6 +112,7 @@ class GammaGamma:
     p: float
     q: float
     v: float
+    fit: Fit = Fit()
 
     def expected_order_value(self, x, monetary) -> np.ndarray:
         x, m = np.asarray(x, dtype=float), np.asarray(monetary, dtype=float)
@@ -96,7 +129,7 @@ def _gg_ll(params, x, m) -> np.ndarray:
     )
 
 
-def fit_gamma_gamma(x, monetary) -> GammaGamma:
+def fit_gamma_gamma(x, monetary, max_iterations: int = MAX_ITERATIONS) -> GammaGamma:
     """Fit on customers with at least one repeat purchase and a positive mean value."""
     x, m = np.asarray(x, dtype=float), np.asarray(monetary, dtype=float)
     keep = (x > 0) & (m > 0)
@@ -105,7 +138,5 @@ def fit_gamma_gamma(x, monetary) -> GammaGamma:
     def loss(log_params):
         return -_gg_ll(np.exp(log_params), x, m).sum()
 
-    result = minimize(loss, np.log([1.0, 1.0, max(float(m.mean()), 1.0)]), method="Nelder-Mead",
-                      options={"maxiter": 20_000, "xatol": 1e-8, "fatol": 1e-10})
-    p, q, v = np.exp(result.x)
-    return GammaGamma(p, q, v)
+    (p, q, v), fit = _minimize(loss, np.log([1.0, 1.0, max(float(m.mean()), 1.0)]), max_iterations)
+    return GammaGamma(p, q, v, fit)

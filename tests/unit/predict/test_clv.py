@@ -46,8 +46,24 @@ def test_p_alive_bounds_and_one_time_buyers(bgnbd, cdnow):
 def test_gamma_gamma_matches_fader_hardie_2013(cdnow):
     repeat = cdnow[cdnow["x"] > 0]
     gg = fit_gamma_gamma(repeat["x"], repeat["zbar"])
+    assert gg.fit.converged
     assert gg.p == pytest.approx(6.25, rel=0.02)
     assert gg.q == pytest.approx(3.74, rel=0.02)
     assert gg.v == pytest.approx(15.44, rel=0.02)
     value = gg.expected_order_value(repeat["x"], repeat["zbar"])
     assert float(np.mean(value)) == pytest.approx(35.26, rel=0.03)  # Fader & Hardie (2013), p. 5
+
+
+def test_a_fit_on_a_flat_ridge_stops_early_and_says_so():
+    """Order values that hardly vary between customers: Gamma-Gamma's q and v grow together without
+    end. The fit stops once its loss stops improving, long before the iteration limit, with the best
+    parameters it found."""
+    from siyu.predict.clv import MAX_ITERATIONS
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 6, 20_000).astype(float)
+    gg = fit_gamma_gamma(x, 100 * rng.gamma(50, 1 / 50, x.size))
+    assert not gg.fit.converged and gg.fit.iterations < MAX_ITERATIONS / 2
+    assert np.isfinite([gg.p, gg.q, gg.v]).all()
+    assert gg.fit.note("Gamma-Gamma") == f"; Gamma-Gamma did not converge in {gg.fit.iterations} iterations"
+    assert float(np.mean(gg.expected_order_value(x, np.full(x.size, 100.0)))) == pytest.approx(100, rel=0.05)
