@@ -93,8 +93,28 @@ def test_rfm_classes(con):
 def test_aipl_stages(con):
     stages = by_customer(con, "select customer_id, aipl_stage from main_marts.customer_aipl")
     assert [stages[cid(p)] for p in "abcef"] == ["Loyalty", "Purchase", "Purchase", "Interest", "Awareness"]
-    chain = con.execute("select awareness, interest, purchase, loyalty from main_marts.aipl_daily").fetchall()
+    chain = con.execute(
+        "select awareness, interest, purchase, loyalty from main_marts.aipl_daily where as_of_date = ?", [DAY]
+    ).fetchall()
     assert chain == [(1, 1, 2, 2)]  # d bought twice in 365 days: Loyalty
+
+
+def test_aipl_flows(con):
+    """The chain as flows over the 30 backfilled days (06-01 .. 06-30): b buys, d buys again, e browses;
+    the stocks reconcile with the flows (dbt test stocks_and_flows_reconcile, which the build ran)."""
+    flows = con.execute(
+        "select customer_id, day, from_stage, to_stage from main_marts.aipl_transitions "
+        "where from_stage <> 'none' order by day"
+    ).fetchall()
+    assert flows == [
+        (cid("b"), dt.date(2026, 6, 20), "Awareness", "Purchase"),
+        (cid("d"), dt.date(2026, 6, 28), "Purchase", "Loyalty"),
+        (cid("e"), dt.date(2026, 6, 29), "Awareness", "Interest"),
+    ]
+    first = con.execute(
+        "select awareness, interest, purchase, loyalty from main_marts.aipl_daily order by as_of_date limit 1"
+    ).fetchall()
+    assert first == [(3, 0, 2, 1)]  # 06-01: b, e, f aware; c, d bought once; a twice
 
 
 def test_lifecycle_stages_and_flows(con):

@@ -1,10 +1,10 @@
-{{ config(materialized='incremental', unique_key='as_of_date', incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
--- [day] The AIPL chain on each run date: customers per stage. A re-run of a date replaces its row.
+-- [day] The AIPL chain: customers per stage on each day of customer_aipl_daily (the stocks whose
+-- flows are aipl_transitions).
 select
-    {{ run_date() }} as as_of_date,
+    day as as_of_date,
     count(*) filter (where aipl_stage = 'Awareness') as awareness,
     count(*) filter (where aipl_stage = 'Interest') as interest,
     count(*) filter (where aipl_stage = 'Purchase') as purchase,
     count(*) filter (where aipl_stage = 'Loyalty') as loyalty
-from {{ ref('customer_aipl') }}
+from {{ ref('customer_aipl_daily') }}
+group by day

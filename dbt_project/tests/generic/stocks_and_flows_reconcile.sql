@@ -1,11 +1,13 @@
--- Daily stage counts reconcile with the flows: count(d) = count(d-1) + inflows(d) - outflows(d).
+{#- Daily stage counts of a [customer × day] model reconcile with its transitions model:
+    count(d) = count(d-1) + inflows(d) - outflows(d), for every stage and day after the first. -#}
+{% test stocks_and_flows_reconcile(model, column_name, transitions) %}
 with counts as (
-    select day, lifecycle_stage as stage, count(*) as n from {{ ref('customer_lifecycle_daily') }} group by all
+    select day, {{ column_name }} as stage, count(*) as n from {{ model }} group by all
 ),
 flows as (
-    select day, to_stage as stage, count(*) as inflow, 0 as outflow from {{ ref('lifecycle_transitions') }} group by all
+    select day, to_stage as stage, count(*) as inflow, 0 as outflow from {{ transitions }} group by all
     union all
-    select day, from_stage, 0, count(*) from {{ ref('lifecycle_transitions') }} where from_stage <> 'none' group by all
+    select day, from_stage, 0, count(*) from {{ transitions }} where from_stage <> 'none' group by all
 ),
 net as (select day, stage, sum(inflow) - sum(outflow) as delta from flows group by all),
 days as (select distinct day from counts),
@@ -20,3 +22,4 @@ grid as (
     left join net x on x.day = d.day and x.stage = s.stage
 )
 select * from grid where not first_day and n <> previous + delta
+{% endtest %}
