@@ -102,10 +102,7 @@ def test_aipl_stages(con):
 def test_aipl_flows(con):
     """The chain as flows over the 30 backfilled days (06-01 .. 06-30): b buys, d buys again, e browses;
     the stocks reconcile with the flows (dbt test stocks_and_flows_reconcile, which the build ran)."""
-    flows = con.execute(
-        "select customer_id, day, from_stage, to_stage from main_marts.aipl_transitions "
-        "where from_stage <> 'none' order by day"
-    ).fetchall()
+    flows = stage_changes(con, "aipl_transitions")
     assert flows == [
         (cid("b"), dt.date(2026, 6, 20), "Awareness", "Purchase"),
         (cid("d"), dt.date(2026, 6, 28), "Purchase", "Loyalty"),
@@ -117,13 +114,17 @@ def test_aipl_flows(con):
     assert first == [(3, 0, 2, 1)]  # 06-01: b, e, f aware; c, d bought once; a twice
 
 
+def stage_changes(con, transitions: str) -> list[tuple]:
+    return con.execute(
+        f"select customer_id, day, from_stage, to_stage from main_marts.{transitions} "
+        "where from_stage <> 'none' order by day"
+    ).fetchall()
+
+
 def test_lifecycle_stages_and_flows(con):
     stages = by_customer(con, "select customer_id, lifecycle_stage from main_marts.customer_lifecycle")
     assert [stages[cid(p)] for p in "abcde"] == ["active", "new", "at_risk", "reactivated", "prospect"]
-    flows = con.execute(
-        "select customer_id, day, from_stage, to_stage from main_marts.lifecycle_transitions "
-        "where from_stage <> 'none' order by day"
-    ).fetchall()
+    flows = stage_changes(con, "lifecycle_transitions")
     assert flows == [
         (cid("b"), dt.date(2026, 6, 20), "prospect", "new"),
         (cid("d"), dt.date(2026, 6, 28), "churned", "reactivated"),

@@ -1,21 +1,12 @@
-{{ config(materialized='incremental', unique_key=['customer_id', 'day'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['customer_id', 'day'],
+          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 -- [customer × day] AIPL stage of every known customer on each day (the chain as flows, 全链路 AIPL):
 -- Loyalty: ≥ var aipl_loyalty_orders (2) paid orders in the var aipl_purchase_days (365) up to that day,
 -- or referred (referrals) a customer who paid in that window; Purchase: a paid order in it; Interest:
 -- an interaction (event or order) in the last var aipl_interest_days (30); Awareness: known, nothing
 -- recent. The first build backfills var aipl_backfill_days; later builds add the days since the last
 -- one; a re-run of a date recomputes that date.
-with days as (
-    select cast(d as date) as day
-    from generate_series(
-        {% if is_incremental() %}
-        least((select max(day) + 1 from {{ this }}), {{ run_date() }}),
-        {% else %}
-        {{ run_date() }} - {{ var('aipl_backfill_days') }} + 1,
-        {% endif %}
-        {{ run_date() }}, interval 1 day) t(d)
-),
+with days as ({{ days_to_build(var('aipl_backfill_days')) }}),
 
 grid as (
     select c.customer_id, d.day

@@ -7,16 +7,7 @@
 -- that holds for prospects too: nobody can reach them any more).
 -- Windows are vars. The first build backfills var lifecycle_backfill_days; later builds add the days
 -- since the last one; a re-run of a date recomputes that date.
-with days as (
-    select cast(d as date) as day
-    from generate_series(
-        {% if is_incremental() %}
-        least((select max(day) + 1 from {{ this }}), {{ run_date() }}),
-        {% else %}
-        {{ run_date() }} - {{ var('lifecycle_backfill_days') }} + 1,
-        {% endif %}
-        {{ run_date() }}, interval 1 day) t(d)
-),
+with days as ({{ days_to_build(var('lifecycle_backfill_days')) }}),
 
 paid as (
     select customer_id, cast(paid_at as date) as paid_date,

@@ -1,3 +1,16 @@
+{#- The days a [customer × day] incremental model builds: the first build backfills `backfill_days` up
+    to run_date; later builds add the days since the last one; a re-run of a date recomputes it. -#}
+{% macro days_to_build(backfill_days) %}
+    select cast(d as date) as day
+    from generate_series(
+        {% if is_incremental() %}
+        least((select max(day) + 1 from {{ this }}), {{ run_date() }}),
+        {% else %}
+        {{ run_date() }} - {{ backfill_days }} + 1,
+        {% endif %}
+        {{ run_date() }}, interval 1 day) t(d)
+{% endmacro %}
+
 {#- [customer × day] Stage changes of a daily stage model (customer_id, day, <stage column>):
     from_stage on the previous day → to_stage on this day. A customer's first day has from_stage 'none'
     (they became known); a customer_id absorbed by a merge leaves with to_stage 'merged'. So daily
