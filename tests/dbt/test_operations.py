@@ -10,8 +10,9 @@ Contacts (external_userid e_x ↔ unionid u_x ↔ mini-program openid o_x, one c
   D  s2 adds 03-12 (first seen in the 03-31 snapshot)
   I  s1 adds 02-21, gone on 03-10, but browsed on 03-25 → not silent, stays a prospect
 Mini-program only: E (02-20, invited by A, browsed 02-21, paid 03-20 and 03-22, 10 of the second
-refunded), F (03-02, first visit through
-A's share), G (03-03, invited by A, paid 03-25), H (03-04, invited by A).
+refunded), F (03-02, first visit through A's share sh1, shared to a group), G (03-03, invited by A,
+paid 03-25), H (03-04, invited by A), J (03-05, invited by E), K (03-06, invited by J, paid 03-26):
+one referral tree A → E → J → K, A → F, G, H.
 Groups (joined 02-26): g1 = A, B, C (1 buyer of 3 → quality with community_small_size 2);
 g2 = A, B, C, I (1 buyer of 4 → volume).
 """
@@ -19,6 +20,7 @@ g2 = A, B, C, I (1 buyer of 4 → volume).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import duckdb
@@ -58,8 +60,8 @@ def user(p: str, created: str, inviter: str | None = None) -> dict:
     return {**row, "inviter_openid": inviter}
 
 
-def event(n: int, p: str, day: str, name: str = "page_view", sharer: str | None = None) -> dict:
-    props = f'{{"sharer_openid": "{sharer}"}}' if sharer else None
+def event(n: int, p: str, day: str, name: str = "page_view", sharer: str | None = None, **share) -> dict:
+    props = json.dumps({"sharer_openid": sharer} | share if sharer else share) if sharer or share else None
     return {
         "event_id": f"ev{n}",
         "openid": f"o_{p}",
@@ -104,6 +106,8 @@ def lake_rows(day: str) -> dict:
             user("f", "2026-03-02"),
             user("g", "2026-03-03", "o_a"),
             user("h", "2026-03-04", "o_a"),
+            user("j", "2026-03-05", "o_e"),
+            user("k", "2026-03-06", "o_j"),
         ],
         ("appdb", "orders"): [
             paid("o1", "a", "2026-02-22", "100.00"),
@@ -111,6 +115,7 @@ def lake_rows(day: str) -> dict:
             paid("o3", "e", "2026-03-20", "50.00"),
             paid("o4", "g", "2026-03-25", "30.00"),
             paid("o5", "e", "2026-03-22", "40.00"),
+            paid("o6", "k", "2026-03-26", "60.00"),
         ],
         ("appdb", "refunds"): [
             {"refund_id": "r5", "order_id": "o5", "amount": Decimal("10.00"), "reason": "过敏",
@@ -118,10 +123,10 @@ def lake_rows(day: str) -> dict:
         ],
         ("tracking", "events"): [
             event(1, "e", "2026-02-21"),
-            event(2, "f", "2026-03-02", sharer="o_a"),
+            event(2, "f", "2026-03-02", sharer="o_a", share_id="sh1"),
             event(3, "a", "2026-03-15"),
             event(4, "i", "2026-03-25"),
-            event(5, "a", "2026-03-15", "share"),
+            event(5, "a", "2026-03-15", "share", share_id="sh1", share_target="group"),
         ],
         ("wecom", "group_chats"): [
             {
@@ -193,8 +198,9 @@ def test_funnel_counts_the_eight_steps_per_acquisition_day(con):
         )
     )
     # 02-20: A, C, E. A and C still contacts 7 and 30 days on (C through the inherited relation);
-    # E browsed the next day; A and E bought, both twice; A brought four, one through a share.
-    assert tuple(funnel["2026-02-20"]) == (3, 2, 2, 1, 2, 1, 2, 1, 1)
+    # E browsed the next day; A and E bought, both twice, and brought someone (A four, one through a
+    # share; E one).
+    assert tuple(funnel["2026-02-20"]) == (3, 2, 2, 1, 2, 2, 2, 1, 1)
     # 02-21: I, held on 02-28 but gone by 03-23.  02-25: B, held on 03-04, gone by 03-27.
     assert tuple(funnel["2026-02-21"]) == (1, 1, 0, 0, 0, 0, 0, 0, 0)
     assert tuple(funnel["2026-02-25"]) == (1, 1, 0, 0, 0, 0, 0, 0, 0)
@@ -215,7 +221,11 @@ def test_referrals_name_the_inviter_and_the_route(con):
         customer(con, "f"): (a, "share"),
         customer(con, "g"): (a, "mp_inviter"),
         customer(con, "h"): (a, "mp_inviter"),
+        customer(con, "j"): (customer(con, "e"), "mp_inviter"),
+        customer(con, "k"): (customer(con, "j"), "mp_inviter"),
     }
+    campaigns = dict(rows(con, "select invitee_id, share_id || ' ' || campaign from main_marts.referrals"))
+    assert campaigns[customer(con, "f")] == "sh1 share_group"
     ranking = rows(
         con,
         "select month, customer_id, referred_customers, referred_spend, shares, rank "
@@ -230,6 +240,43 @@ def test_referrals_name_the_inviter_and_the_route(con):
         ("2026-02-01", 1, 80.0, 0, 1),
         ("2026-03-01", 3, 30.0, 1, 1),
     ]
+
+
+def test_referral_trees(con):
+    got = {
+        person: rows(
+            con,
+            "select depth, direct_referrals, tree_size, tree_depth, descendants_net_spend, root_id "
+            "from main_marts.referral_trees where customer_id = ?",
+            customer(con, person),
+        )[0]
+        for person in "aefjk"
+    }
+    a = customer(con, "a")
+    # A's tree: E (80 net), F, G (30), H, J, K (60); E's: J, K; J's: K
+    assert got["a"] == (0, 4, 6, 3, 170, a)
+    assert got["e"] == (1, 1, 2, 2, 60, a)
+    assert got["j"] == (2, 1, 1, 1, 60, a)
+    assert got["k"] == (3, 0, 0, 0, 0, a)
+    assert got["f"] == (1, 0, 0, 0, 0, a)
+    assert rows(con, "select count(*) from main_marts.referral_trees") == [(7,)]
+
+
+def test_fission_per_month_and_campaign(con):
+    got = {
+        (month.isoformat(), campaign): values
+        for month, campaign, *values in rows(
+            con,
+            "select month, campaign, inviters, invitees, fission_coefficient, shares, share_conversion, "
+            "customers_before, k_factor from main_marts.referral_fission_monthly",
+        )
+    }
+    assert got[("2026-02-01", "all")] == [1, 1, 1.0, None, None, 0, None]
+    # March: A brought F (through the group share), G, H; E brought J; J brought K. Known before
+    # March: A, B, C, E, I.
+    assert got[("2026-03-01", "all")] == [3, 5, 1.6667, 1, 5.0, 5, 1.0]
+    assert got[("2026-03-01", "share_group")] == [1, 1, 1.0, 1, 1.0, 5, 0.2]
+    assert got[("2026-03-01", "mp_invite")] == [3, 4, 1.3333, None, None, 5, 0.8]
 
 
 def test_cohort_retention_by_week(con):
