@@ -176,6 +176,20 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("updated_at", TS),
         ]
     ),
+    # Orders placed through a maker's (创客) share link or code, and the commission they earn.
+    ("appdb", "commissions"): pa.schema(
+        [
+            ("commission_id", pa.string()),
+            ("order_id", pa.string()),
+            ("promoter_openid", pa.string()),
+            ("channel", pa.string()),  # link | code
+            ("rate", pa.decimal128(5, 4)),
+            ("amount", MONEY),
+            ("status", pa.string()),  # pending | settled | cancelled
+            ("created_at", TS),
+            ("updated_at", TS),
+        ]
+    ),
     # Mini-program tracking events, de-duplicated on event_id, landed by arrival date.
     ("tracking", "events"): pa.schema(
         [

@@ -12,7 +12,8 @@ Contacts (external_userid e_x ↔ unionid u_x ↔ mini-program openid o_x, one c
 Mini-program only: E (02-20, invited by A, browsed 02-21, paid 03-20 and 03-22, 10 of the second
 refunded), F (03-02, first visit through A's share sh1, shared to a group), G (03-03, invited by A,
 paid 03-25), H (03-04, invited by A), J (03-05, invited by E), K (03-06, invited by J, paid 03-26):
-one referral tree A → E → J → K, A → F, G, H.
+one referral tree A → E → J → K, A → F, G, H. Co-creation: G's order came through A's link (commission
+settled), K's through E's code (pending): A and E are makers, A recruited E.
 Groups (joined 02-26): g1 = A, B, C (1 buyer of 3 → quality with community_small_size 2);
 g2 = A, B, C, I (1 buyer of 4 → volume).
 """
@@ -77,6 +78,13 @@ def paid(order_id: str, p: str, day: str, amount: str) -> dict:
     return {**row, "created_at": ts(f"{day}T01:50:00")}
 
 
+def commission(cid: str, order_id: str, p: str, channel: str, amount: str, status: str, day: str) -> dict:
+    at = ts(f"{day}T02:00:00")
+    return {"commission_id": cid, "order_id": order_id, "promoter_openid": f"o_{p}", "channel": channel,
+            "rate": Decimal("0.1"), "amount": Decimal(amount), "status": status, "created_at": at,
+            "updated_at": at}  # fmt: skip
+
+
 def member(chat: str, p: str, scene: int = 3, invitor: str | None = None) -> dict:
     return {
         "chat_id": chat,
@@ -116,6 +124,10 @@ def lake_rows(day: str) -> dict:
             paid("o4", "g", "2026-03-25", "30.00"),
             paid("o5", "e", "2026-03-22", "40.00"),
             paid("o6", "k", "2026-03-26", "60.00"),
+        ],
+        ("appdb", "commissions"): [
+            commission("c4", "o4", "a", "link", "3.00", "settled", "2026-03-25"),
+            commission("c6", "o6", "e", "code", "6.00", "pending", "2026-03-26"),
         ],
         ("appdb", "refunds"): [
             {"refund_id": "r5", "order_id": "o5", "amount": Decimal("10.00"), "reason": "过敏",
@@ -198,9 +210,9 @@ def test_funnel_counts_the_eight_steps_per_acquisition_day(con):
         )
     )
     # 02-20: A, C, E. A and C still contacts 7 and 30 days on (C through the inherited relation);
-    # E browsed the next day; A and E bought, both twice, and brought someone (A four, one through a
-    # share; E one).
-    assert tuple(funnel["2026-02-20"]) == (3, 2, 2, 1, 2, 2, 2, 1, 1)
+    # E browsed the next day; A and E bought, both twice, brought someone (A four, one through a
+    # share; E one) and sold through their link or code: co-creators.
+    assert tuple(funnel["2026-02-20"]) == (3, 2, 2, 1, 2, 2, 2, 1, 2)
     # 02-21: I, held on 02-28 but gone by 03-23.  02-25: B, held on 03-04, gone by 03-27.
     assert tuple(funnel["2026-02-21"]) == (1, 1, 0, 0, 0, 0, 0, 0, 0)
     assert tuple(funnel["2026-02-25"]) == (1, 1, 0, 0, 0, 0, 0, 0, 0)
@@ -277,6 +289,22 @@ def test_fission_per_month_and_campaign(con):
     assert got[("2026-03-01", "all")] == [3, 5, 1.6667, 1, 5.0, 5, 1.0]
     assert got[("2026-03-01", "share_group")] == [1, 1, 1.0, 1, 1.0, 5, 0.2]
     assert got[("2026-03-01", "mp_invite")] == [3, 4, 1.3333, None, None, 5, 0.8]
+
+
+def test_co_creators_sell_and_recruit(con):
+    got = {
+        customer_id: values
+        for customer_id, *values in rows(
+            con,
+            "select customer_id, orders_sold, buyers_reached, sales_net, commission_settled, "
+            "commission_pending, referred_customers, makers_recruited, rank from main_marts.co_creators",
+        )
+    }
+    # E sold more (60 net against 30): rank 1
+    assert got == {
+        customer(con, "a"): [1, 1, 30, 3, 0, 4, 1, 2],
+        customer(con, "e"): [1, 1, 60, 0, 6, 1, 0, 1],
+    }
 
 
 def test_cohort_retention_by_week(con):

@@ -141,6 +141,32 @@ def _order(
     return order, lines, refunds
 
 
+MAX_ORDERS = 12
+
+
+def _purchase_times(
+    rng: random.Random, person: Person, since: dt.datetime, stop: dt.datetime
+) -> list[dt.datetime]:
+    """When a person buys, as buyers do (the BG/NBD story, Fader, Hardie & Lee 2005): while active they
+    buy at their own rate, and after each purchase they may drop out for good, more likely the less
+    keen they are. A test account places one order."""
+    span = (stop - since).total_seconds()
+    if person.kind == "test":
+        return [since + dt.timedelta(seconds=rng.uniform(60, span))]
+    if rng.random() >= min(0.95, person.buyer_propensity * 1.3):
+        return []
+    mean_gap = dt.timedelta(days=30 / (0.2 + person.buyer_propensity))
+    dropout = 0.1 + 0.3 * (1 - person.buyer_propensity)
+    at = since + dt.timedelta(seconds=60) + mean_gap * rng.expovariate(6.0)  # the first comes sooner
+    times = []
+    while at < stop and len(times) < MAX_ORDERS:
+        times.append(at)
+        if rng.random() < dropout:
+            break
+        at += mean_gap * rng.expovariate(1.0)
+    return times
+
+
 def build_rows(
     rng: random.Random, people: list[Person], by_id: dict[str, Person], start: dt.datetime, stop: dt.datetime
 ) -> dict[str, list[dict]]:
@@ -155,19 +181,58 @@ def build_rows(
         rows["mp_users"].append(user)
         if person.kind == "clerk":
             continue
-        count = 1 if person.kind == "test" else 0
-        while count < 12 and rng.random() < min(0.95, person.buyer_propensity * (0.9 if count else 1.3)):
-            count += 1
-        span = (stop - user["created_at"]).total_seconds()
-        for created in sorted(
-            user["created_at"] + dt.timedelta(seconds=rng.uniform(60, span)) for _ in range(count)
-        ):
+        for created in _purchase_times(rng, person, user["created_at"], stop):
             order, lines, refunds = _order(rng, len(rows["orders"]) + 1, person, clerk, created, stop)
             rows["orders"].append(order)
             rows["order_items"].extend(lines)
             rows["refunds"].extend(refunds)
+    rows["commissions"] = _commissions(rng, people, by_id, rows["orders"])
     for line in rows["order_items"]:
         line["updated_at"] = line["updated_at"].replace(microsecond=0)
+    return rows
+
+
+COMMISSION_RATE = Decimal("0.1000")
+COMMISSION_STATUS = {"cancelled": "cancelled", "refunded": "cancelled", "completed": "settled"}
+
+
+def _commissions(
+    rng: random.Random, people: list[Person], by_id: dict[str, Person], orders: list[dict]
+) -> list[dict]:
+    """Co-creation (共创): some keen buyers become makers (创客) after their first order and sell through
+    their share link or code: most orders of the friends they brought, and now and then a stranger's
+    order with their code. Each such order earns them a commission, pending until it completes."""
+    first_order: dict[str, dt.datetime] = {}
+    for order in orders:
+        first_order.setdefault(order["openid"], order["created_at"])
+    keen = (
+        p for p in people if p.kind == "customer" and p.openid in first_order and p.buyer_propensity > 0.4
+    )
+    makers = [p for p in keen if rng.random() < 0.25]
+    maker_ids = {p.person_id for p in makers}
+    by_openid = {p.openid: p for p in people}
+    rows = []
+    for order in orders:
+        buyer = by_openid[order["openid"]]
+        if buyer.inviter in maker_ids and rng.random() < 0.6:
+            promoter, channel = by_id[buyer.inviter], "link"
+        elif makers and rng.random() < 0.06:
+            promoter, channel = rng.choice(makers), "code"
+        else:
+            continue
+        if promoter is buyer or order["created_at"] <= first_order[promoter.openid]:
+            continue
+        rows.append({
+            "commission_id": "c" + order["order_id"][1:],
+            "order_id": order["order_id"],
+            "promoter_openid": promoter.openid,
+            "channel": channel,
+            "rate": COMMISSION_RATE,
+            "amount": (order["amount"] * COMMISSION_RATE).quantize(Decimal("0.01")),
+            "status": COMMISSION_STATUS.get(order["status"], "pending"),
+            "created_at": order["created_at"],
+            "updated_at": order["updated_at"],
+        })  # fmt: skip
     return rows
 
 

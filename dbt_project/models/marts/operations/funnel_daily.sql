@@ -54,9 +54,10 @@ select
     count(r.customer_id) as referred,
     count(*) filter (where c.paid_orders_count >= 2) as repurchased,
     count(*) filter (where r.via_share >= 1) as recommended,
-    count(*) filter (where r.referred >= {{ var('co_creator_min_referrals') }} and c.paid_orders_count >= 1) as co_creators
+    count(k.customer_id) as co_creators
 from customers c
 left join retained t using (customer_id)
 left join activated a using (customer_id)
 left join referrers r using (customer_id)
+left join {{ ref('co_creators') }} k using (customer_id)
 group by all

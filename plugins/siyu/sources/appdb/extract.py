@@ -83,6 +83,7 @@ ENTITIES: dict[str, EntitySpec] = {
     "orders": EntitySpec(tables.orders, _order),
     "order_items": EntitySpec(tables.order_items, _order_item),
     "refunds": EntitySpec(tables.refunds, _refund),
+    "commissions": EntitySpec(tables.commissions, _refund),  # the same: only timestamps to convert
 }
 
 

@@ -76,4 +76,21 @@ refunds = Table(
     Index("ix_refunds_updated_at", "updated_at"),
 )
 
+# Co-creation (共创): an order placed through a customer's (a maker's, 创客) share link or code, and the
+# commission it earns them: pending until the order completes, then settled; cancelled with the order.
+commissions = Table(
+    "commissions",
+    metadata,
+    Column("commission_id", String(32), primary_key=True),
+    Column("order_id", String(32), ForeignKey("orders.order_id"), nullable=False),
+    Column("promoter_openid", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("rate", Numeric(5, 4), nullable=False),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_commissions_updated_at", "updated_at"),
+)
+
 # All DateTime columns hold naive UTC: MySQL DATETIME has no zone, so UTC is the only safe convention.
