@@ -11,7 +11,7 @@ from siyu.lake import Lake, Partition
 from siyu.simulator.wecom_server import serve
 from siyu.sources.wecom.idconvert import land_unionid_links
 
-from .conftest import make_client
+from .conftest import make_client, make_idconvert_client
 
 DAY1, DAY2 = "2026-11-23", "2026-11-24"
 
@@ -49,7 +49,7 @@ def run(contacts: list[dict], lake: Lake, day: str, budget: int = 100) -> list[d
         rows = [{"external_userid": e["external_userid"], "type": e["type"], "unionid": e.get("unionid")}
                 for e in ext]
         land_rows(lake, "wecom", "external_contacts", day, rows)
-        with make_client(server) as client:
+        with make_idconvert_client(server) as client:
             land_unionid_links(client, lake, day, budget=budget)
     finally:
         server.shutdown()
@@ -113,14 +113,14 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
     import json
     import time
 
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET
     from siyu.tasks import wecom_endpoint
 
     server, _ = serve(state([contact("wmA")]), port=0)
     try:
         monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", json.dumps({
             "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
-            "login": DEMO_CORPID, "password": DEMO_SECRET,
+            "login": DEMO_CORPID, "password": DEMO_IDCONVERT_SECRET,
             "extra": {"rates": {"idconvert/unionid_to_external_userid": 10}},
         }))
         endpoint = wecom_endpoint()
@@ -129,7 +129,7 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
         with endpoint.client() as client:
             started = time.monotonic()
             for _ in range(6):
-                assert client.unionid_to_external_userid("uA", "oA")["external_userid_info"]
+                assert client.unionid_to_external_userid("uA", "oA")["external_userid"] == "wmA"
             assert time.monotonic() - started >= 0.5  # 6 calls at 10/s: 5 gaps of 0.1 s
     finally:
         server.shutdown()
