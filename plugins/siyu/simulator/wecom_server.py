@@ -107,6 +107,10 @@ class RateLimits:
         raise ApiError(45009, "api freq out of limit")
 
 
+def _euid(contact: dict) -> str:
+    return contact["external_contact"].get("external_userid", "")
+
+
 class WeComState:
     """The corp's data as served, indexed for the API's lookups. Thread-safe for mark_tag.
 
@@ -138,9 +142,10 @@ class WeComState:
         for contact in state["contacts"]:
             for follow in contact["follow_user"]:
                 self.by_staff.setdefault(follow["userid"], []).append((contact, follow))
-                self.follow_index[follow["userid"], contact["external_contact"]["external_userid"]] = follow
+                # .get: a test may serve a malformed contact, to see the client cope
+                self.follow_index[follow["userid"], _euid(contact)] = follow
         for pairs in self.by_staff.values():
-            pairs.sort(key=lambda cf: (cf[1]["createtime"], cf[0]["external_contact"]["external_userid"]))
+            pairs.sort(key=lambda cf: (cf[1]["createtime"], _euid(cf[0])))
         self.chats = {c["chat_id"]: c for c in state["group_chats"]}
         self.ways = {w["config_id"]: w for w in state["contact_ways"]}
         self.tag_ids = {t["id"] for g in state["tag_groups"] for t in g["tag"]}
@@ -149,7 +154,7 @@ class WeComState:
             v["external_userid"]: u for u, v in self.unionid_index.items() if v["external_userid"]
         }
         self.wechat_contacts = {  # WeChat users among the contacts (type 1): the ones a unionid maps to
-            c["external_contact"]["external_userid"]
+            c["external_contact"].get("external_userid")
             for c in state["contacts"]
             if c["external_contact"]["type"] == 1
         }

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 
 from siyu.contracts import raw_schema
 from siyu.lake import Lake, Partition
 from siyu.simulator.wecom_server import serve
-from siyu.sources.wecom.idconvert import land_unionid_links
+from siyu.sources.wecom.idconvert import ConversionFailed, convert, land_unionid_links
 
 from .conftest import make_client, make_idconvert_client
 
@@ -134,3 +135,130 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serve_pairs(contacts: list[dict], **options):
+    return serve(state(contacts), port=0, **options)
+
+
+def users(lake: Lake, day: str, pairs: list[tuple[str, str]]) -> None:
+    land_rows(lake, "appdb", "mp_users", day, [{"openid": o, "unionid": u} for u, o in pairs])
+    land_rows(lake, "wecom", "external_contacts", day, [{"external_userid": "wmA", "type": 1}])
+
+
+def test_a_self_built_apps_token_fails_the_task_naming_the_connection(tmp_path):
+    """48002 concerns every pair: the task fails with the errcode, its meaning and what to set; no
+    pair is filed as refused (the lenient client filed each as a per-pair rejection for a week)."""
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA"), ("uB", "oB")])
+    server, _ = serve_pairs([contact("wmA")])
+    try:
+        with make_client(server) as client, pytest.raises(ConversionFailed) as error:
+            land_unionid_links(client, lake, DAY1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = str(error.value)
+    assert "48002" in message and "API forbidden" in message and "siyu_wecom_idconvert" in message
+    landed = lake.read(Partition("wecom", "unionid_links", DAY1)).to_pylist()
+    assert landed == []  # nothing was asked: nothing is refused
+    assert lake.manifest(Partition("wecom", "unionid_links", DAY1)).window["left_for_later"] == 2
+
+
+def test_a_transient_error_is_not_a_per_pair_refusal(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA")])
+    server, _ = serve_pairs([contact("wmA")], faults=1.0)
+    try:
+        with make_idconvert_client(server, attempts=2) as client, pytest.raises(ConversionFailed) as error:
+            land_unionid_links(client, lake, DAY1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert error.value.errcode != 0
+    landed = lake.read(Partition("wecom", "unionid_links", DAY1)).to_pylist()
+    assert not any(r["rejected_reason"] for r in landed)
+
+
+def test_a_spent_quota_stops_cleanly_and_the_next_run_continues(tmp_path):
+    """45009 (the API blocked for the minute): what was converted lands, the rest waits, the task
+    succeeds; the manifest says why it stopped."""
+    lake = Lake(str(tmp_path / "lake"))
+    pairs = [("uA", "oA"), ("uB", "oB"), ("uC", "oC")]
+    users(lake, DAY1, pairs)
+    limits = {"idconvert/unionid_to_external_userid": (2, 100)}
+    server, _ = serve_pairs([contact("wmA")], limits=limits)
+    try:
+        with make_idconvert_client(server, attempts=2) as client:
+            manifest = land_unionid_links(client, lake, DAY1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert manifest.row_count == 2
+    assert manifest.window["stopped"] == "quota (errcode 45009)" and manifest.window["left_for_later"] == 1
+    assert {r["openid"] for r in run([contact("wmA")], lake, DAY2)} == {"oA", "oB", "oC"}
+
+
+def test_the_monthly_budget_is_kept_across_runs(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA"), ("uB", "oB"), ("uC", "oC"), ("uE", "oE")])
+    server, _ = serve_pairs([contact("wmA")])
+    try:
+        with make_idconvert_client(server) as client:
+            first = land_unionid_links(client, lake, DAY1, budget=2, monthly=3)
+            second = land_unionid_links(client, lake, DAY2, budget=2, monthly=3)
+            third = land_unionid_links(client, lake, "2026-12-01", budget=2, monthly=3)  # a new month
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (first.window["asked"], second.window["asked"]) == (2, 1)  # 3 a month
+    assert second.window["stopped"] == "budget" and second.window["left_for_later"] == 1
+    assert third.window["asked"] == 1  # a new month, a new budget: the one left
+
+
+def test_pending_pairs_are_asked_again_before_their_pending_id_expires(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uC", "oC")])
+    first = {r["openid"]: r for r in run([contact("wmA")], lake, DAY1)}
+    assert first["oC"]["pending_id"] and first["oC"]["pending_on"] == dt.date(2026, 11, 23)
+    assert run([contact("wmA")], lake, "2027-02-10")[0]["checked_on"] == dt.date(2026, 11, 23)  # day 79
+    again = run([contact("wmA")], lake, "2027-02-11")[0]  # day 80: asked again, a fresh 90 days
+    assert again["checked_on"] == again["pending_on"] == dt.date(2027, 2, 11)
+    assert again["first_checked_on"] == dt.date(2026, 11, 23)
+
+
+def test_expired_pending_ids_are_not_matched(tmp_path):
+    """external_userid_to_pending_id answers for pending_ids of the last 90 days only: older ones are
+    not asked about."""
+    day = dt.date(2026, 11, 23)
+    old = {"unionid": "uB", "openid": "oB", "external_userid": None, "pending_id": "pdold",
+           "pending_on": day - dt.timedelta(days=95), "linked_on": None,
+           "first_checked_on": day - dt.timedelta(days=95), "checked_on": day - dt.timedelta(days=95),
+           "rejected_reason": None}
+    live = {**old, "unionid": "uC", "openid": "oC", "pending_id": "pdlive", "pending_on": day}
+    server, _ = serve_pairs([contact("wmB")])
+    try:
+        with make_idconvert_client(server) as client:
+            convert(client, [], ["wmB"], {("uB", "oB"): old}, DAY1, budget=0)
+            assert server.calls["idconvert/batch/external_userid_to_pending_id"] == 0
+            convert(client, [], ["wmB"], {("uC", "oC"): live}, DAY1, budget=0)
+            assert server.calls["idconvert/batch/external_userid_to_pending_id"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_conversion_has_its_own_connection(monkeypatch):
+    import json
+
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET
+    from siyu.tasks import wecom_idconvert_endpoint
+
+    def conn(secret: str) -> str:
+        return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": 1, "login": DEMO_CORPID,
+                           "password": secret})
+
+    monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", conn(DEMO_SECRET))
+    assert wecom_idconvert_endpoint().secret == DEMO_SECRET  # none of its own: the corp's
+    monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM_IDCONVERT", conn(DEMO_IDCONVERT_SECRET))
+    assert wecom_idconvert_endpoint().secret == DEMO_IDCONVERT_SECRET
