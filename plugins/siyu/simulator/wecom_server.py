@@ -47,10 +47,11 @@ VISIBLE_STAFF_LIMIT = 1000  # groupchat/list without owner_filter errs 81017 pas
 
 def unpaced_rates() -> dict[str, float]:
     """Client rates for this simulator: no API waits on WeCom's pace (the ID conversion's 100,000 an
-    hour, tag writes, behaviour reads); the simulator's own per-minute limits stay far above."""
+    hour, tag writes, behaviour reads), yet each stays under the per-minute limit (10,000), which
+    blocks an API for a minute as WeCom does."""
     from siyu.sources.wecom.client import RATES
 
-    return {path: 1000.0 for path in RATES}
+    return {path: DEFAULT_LIMITS[0] / 60 * 0.95 for path in RATES}
 
 
 class ApiError(Exception):
