@@ -25,9 +25,10 @@ What WeCom answers decides what lands (document/path/97108 and the global errcod
   pair, not one: what was converted lands, then the task fails naming the errcode and its meaning.
 
 The quota is a budget kept across runs: 480,000 a day and 7,500,000 a month per corp, shared by every
-app (the client paces calls under 100,000 an hour); what earlier runs of the month asked is read back
-from their manifests. WeCom wants conversions driven by users' visits, not bulk jobs: a first run over
-an existing user base is a backfill, spread over days by the budget. The pairs come from the
+app (the client paces calls under 100,000 an hour, and runs never overlap); what earlier runs asked
+on the same real day and month is read back from their manifests (``asked_on``). WeCom wants
+conversions driven by users' visits, not bulk jobs: a first run over an existing user base is a
+backfill, spread over days by the budget. The pairs come from the
 mini-program users landed up to this date and the contacts from this date's WeCom snapshot, so it runs
 after both (siyu_ingest_idconvert).
 """
@@ -55,6 +56,7 @@ PENDING_BATCH = 100  # external_userid_to_pending_id takes at most 100 ids a cal
 PER_PAIR_ERRORS = frozenset({40003, 40073, 40096})
 QUOTA_ERRORS = frozenset({45009, 45033})
 ENTITY = ("wecom", "unionid_links")
+BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 class ConversionFailed(WeComError):
@@ -102,14 +104,20 @@ def previous_links(lake: Lake, logical_date: str) -> dict[tuple[str, str], dict]
     return {(r["unionid"], r["openid"]): r for r in rows}
 
 
-def used_this_month(lake: Lake, logical_date: str) -> int:
-    """Conversions the month's earlier runs asked (from their manifests): the monthly budget's use."""
-    used = 0
-    for day in lake.partitions(*ENTITY):
-        if day.startswith(logical_date[:7]) and day < logical_date:
-            manifest = lake.manifest(Partition(*ENTITY, day))
-            used += int((manifest.window if manifest else {}).get("asked", 0))
-    return used
+def quota_used(lake: Lake, logical_date: str, today: dt.date) -> tuple[int, int]:
+    """Conversions earlier runs asked on ``today`` and in its month, from the partitions' manifests.
+    WeCom counts real days, not logical dates: a backfill of several dates in one day shares one
+    day's quota. (A re-run of ``logical_date`` replaces its partition, so its own is not counted.)"""
+    day = month = 0
+    for partition_day in lake.partitions(*ENTITY):
+        manifest = lake.manifest(Partition(*ENTITY, partition_day))
+        if partition_day == logical_date or manifest is None:
+            continue
+        asked_on = str(manifest.window.get("asked_on", partition_day))
+        asked = int(manifest.window.get("asked", 0))
+        day += asked if asked_on == today.isoformat() else 0
+        month += asked if asked_on[:7] == today.isoformat()[:7] else 0
+    return day, month
 
 
 def _due(link: dict | None, today: dt.date) -> bool:
@@ -200,17 +208,23 @@ def _match_pending(client: WeComClient, links: dict, contacts: list[str], today:
 
 def land_unionid_links(
     client: WeComClient, lake: Lake, logical_date: str, budget: int = DAILY_CALLS,
-    monthly: int = MONTHLY_CALLS,
+    monthly: int = MONTHLY_CALLS, today: dt.date | None = None,
 ) -> Manifest:
+    """``budget`` / ``monthly``: calls a real day / month may ask, whatever dates the runs are for;
+    ``today``: that real day (default: today in Beijing, where WeCom's quotas reset)."""
     lake.recover(*ENTITY)
+    today = today or dt.datetime.now(BEIJING).date()
     pairs, known = mini_program_pairs(lake, logical_date), previous_links(lake, logical_date)
     contacts = contacts_without_unionid(lake, logical_date)
-    budget = max(0, min(budget, monthly - used_this_month(lake, logical_date)))
+    used_today, used_month = quota_used(lake, logical_date, today)
+    budget = max(0, min(budget - used_today, monthly - used_month))
     try:
         rows, stats = convert(client, pairs, contacts, known, logical_date, budget)
     except ConversionFailed as failure:  # land what was converted, then fail the task
-        _write(lake, logical_date, failure.rows, {**failure.stats, "stopped": f"errcode {failure.errcode}"})
+        stats = {**failure.stats, "stopped": f"errcode {failure.errcode}", "asked_on": today.isoformat()}
+        _write(lake, logical_date, failure.rows, stats)
         raise
+    stats["asked_on"] = today.isoformat()
     log.info("wecom.unionid_links %s: %s", logical_date, stats)
     return _write(lake, logical_date, rows, stats)
 

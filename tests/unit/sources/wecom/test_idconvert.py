@@ -50,8 +50,8 @@ def run(contacts: list[dict], lake: Lake, day: str, budget: int = 100) -> list[d
         rows = [{"external_userid": e["external_userid"], "type": e["type"], "unionid": e.get("unionid")}
                 for e in ext]
         land_rows(lake, "wecom", "external_contacts", day, rows)
-        with make_idconvert_client(server) as client:
-            land_unionid_links(client, lake, day, budget=budget)
+        with make_idconvert_client(server) as client:  # a daily run, on its own day
+            land_unionid_links(client, lake, day, budget=budget, today=dt.date.fromisoformat(day))
     finally:
         server.shutdown()
         server.server_close()
@@ -199,21 +199,27 @@ def test_a_spent_quota_stops_cleanly_and_the_next_run_continues(tmp_path):
     assert {r["openid"] for r in run([contact("wmA")], lake, DAY2)} == {"oA", "oB", "oC"}
 
 
-def test_the_monthly_budget_is_kept_across_runs(tmp_path):
+def test_the_quota_is_a_budget_of_real_days_and_months_across_runs(tmp_path):
+    """Budgets count the real day and month the calls were made on: a backfill of two dates on one
+    day shares that day's budget; a new month brings a new monthly one."""
     lake = Lake(str(tmp_path / "lake"))
-    users(lake, DAY1, [("uA", "oA"), ("uB", "oB"), ("uC", "oC"), ("uE", "oE")])
+    users(lake, DAY1, [("uA", "oA"), ("uB", "oB"), ("uC", "oC"), ("uE", "oE"), ("uX", "oX")])
     server, _ = serve_pairs([contact("wmA")])
+    day, next_day, next_month = dt.date(2026, 11, 25), dt.date(2026, 11, 26), dt.date(2026, 12, 1)
     try:
         with make_idconvert_client(server) as client:
-            first = land_unionid_links(client, lake, DAY1, budget=2, monthly=3)
-            second = land_unionid_links(client, lake, DAY2, budget=2, monthly=3)
-            third = land_unionid_links(client, lake, "2026-12-01", budget=2, monthly=3)  # a new month
+            def land(logical: str, today: dt.date):
+                return land_unionid_links(client, lake, logical, budget=2, monthly=3, today=today).window
+            first, backfill = land(DAY1, day), land(DAY2, day)  # two dates, one real day
+            later = land("2026-11-27", next_day)  # the month's budget is spent: 3 asked
+            fresh = land("2026-12-01", next_month)
     finally:
         server.shutdown()
         server.server_close()
-    assert (first.window["asked"], second.window["asked"]) == (2, 1)  # 3 a month
-    assert second.window["stopped"] == "budget" and second.window["left_for_later"] == 1
-    assert third.window["asked"] == 1  # a new month, a new budget: the one left
+    assert (first["asked"], backfill["asked"]) == (2, 0)
+    assert backfill["stopped"] == "budget" and backfill["left_for_later"] == 3
+    assert (later["asked"], later["left_for_later"]) == (1, 2)
+    assert (fresh["asked"], fresh["asked_on"]) == (2, "2026-12-01")
 
 
 def test_pending_pairs_are_asked_again_before_their_pending_id_expires(tmp_path):
