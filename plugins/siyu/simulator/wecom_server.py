@@ -283,10 +283,10 @@ class WeComState:
             if len(visible) > self.visible_staff_limit:
                 raise ApiError(81017, "too many visible staff, use owner_filter")
             owners = visible
-        status = int(body.get("status_filter") or 0)
+        wanted = int(body.get("status_filter") or 0)
         chats = [
             c for c in self.data["group_chats"]
-            if c["owner"] in owners and (status == 0 or c.get("status", 0) == status)
+            if c["owner"] in owners and (wanted == 0 or self._status(c) == wanted)
         ]
         chunk, cursor = _page(chats, body, _limit(body, 0, 1000, clamp=False))
         with self.lock:
@@ -294,9 +294,13 @@ class WeComState:
                 if c["chat_id"] in self.dismiss_on_list:
                     self.chats.pop(c["chat_id"], None)
         return {
-            "group_chat_list": [{"chat_id": c["chat_id"], "status": c.get("status", 0)} for c in chunk],
+            "group_chat_list": [{"chat_id": c["chat_id"], "status": self._status(c)} for c in chunk],
             "next_cursor": cursor,
         }
+
+    def _status(self, chat: dict) -> int:
+        """Served as of a moment before the owner resigned, the chat was still a normal one."""
+        return 0 if chat["owner"] in self.data["follow_user_list"] else chat.get("status", 0)
 
     def groupchat_get(self, query: dict, body: dict) -> dict:
         """document/path/92122: no status; member ``state`` and the chat's ``member_version``."""
