@@ -396,10 +396,12 @@ def documented_details(
         if resigned and local.random() < 0.15:
             owner = local.choice(resigned)
             left_at = epoch(start + dt.timedelta(days=owner.left_day))
-            if chat["create_time"] < left_at:
+            waiting = [m["userid"] for m in chat["member_list"] if m["userid"] in customers][:3]
+            # with customers awaiting transfer, as a resigned owner of an uninherited chat has: what
+            # makes the resigned member known to a warehouse that never saw them
+            if chat["create_time"] < left_at and waiting:
                 chat["owner"] = chat["member_list"][0]["userid"] = owner.userid
                 chat["status"] = local.choice([1, 2])  # awaiting inheritance / inheriting
-                waiting = [m["userid"] for m in chat["member_list"] if m["userid"] in customers][:3]
                 unassigned += [{"handover_userid": owner.userid, "external_userid": e,
                                 "dimission_time": left_at} for e in waiting]
         for member in chat["member_list"]:
