@@ -11,6 +11,8 @@ import pyarrow as pa
 TS = pa.timestamp("us", tz="UTC")
 MONEY = pa.decimal128(12, 2)
 
+# A tag on a follow: type 1 the corp library's, 3 a rule group's (document/path/92114), 0 an id in
+# neither library (its name unknown; wecom.landing_issues says so).
 WECOM_TAG = pa.struct(
     [("group_name", pa.string()), ("tag_name", pa.string()), ("type", pa.int8()), ("tag_id", pa.string())]
 )
@@ -25,6 +27,10 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("gender", pa.int8()),
             ("unionid", pa.string()),
             ("corp_name", pa.string()),
+            # a WeCom user's (type 2) position and full company name; external_profile as JSON text
+            ("position", pa.string()),
+            ("corp_full_name", pa.string()),
+            ("external_profile", pa.string()),
         ]
     ),
     # One row per (external contact, staff member who added them): the follow_user relation.
@@ -40,6 +46,10 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("add_way", pa.int32()),
             ("state", pa.string()),
             ("oper_userid", pa.string()),
+            ("remark_corp_name", pa.string()),
+            # the WeChat Channels account a contact was added from (add_way 10)
+            ("wechat_channels_nickname", pa.string()),
+            ("wechat_channels_source", pa.int8()),
         ]
     ),
     # Customer groups (客户群) from groupchat/list + groupchat/get, a full snapshot per date.
@@ -54,6 +64,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("status", pa.int8()),
             ("admin_userids", pa.list_(pa.string())),
             ("member_count", pa.int32()),
+            ("member_version", pa.string()),  # changes whenever the member list does
         ]
     ),
     # One row per (group, member). type 1: a staff member (userid), 2: an external contact
@@ -70,6 +81,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("invitor_userid", pa.string()),
             ("group_nickname", pa.string()),
             ("name", pa.string()),
+            ("state", pa.string()),  # the join-by-QR channel (the contact way's state) that brought them
         ]
     ),
     # The corp's tag library (get_corp_tag_list), one row per tag.
@@ -82,6 +94,9 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("create_time", TS),
             ("order", pa.int64()),
             ("deleted", pa.bool_()),
+            # 1: the corp library (get_corp_tag_list), 3: a rule group's (get_strategy_tag_list)
+            ("tag_type", pa.int8()),
+            ("strategy_id", pa.int64()),
         ]
     ),
     # Contact ways (渠道活码) from list_contact_way + get_contact_way. A follow_user's `state` equals
@@ -95,6 +110,10 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("remark", pa.string()),
             ("users", pa.list_(pa.string())),
             ("skip_verify", pa.bool_()),
+            ("style", pa.int8()),
+            ("is_temp", pa.bool_()),
+            ("expires_in", pa.int64()),
+            ("qr_code", pa.string()),  # only when the connection asks for it (keep_qr_code)
         ]
     ),
     # get_user_behavior_data: one row per staff member per day (stat_date, Asia/Shanghai).
@@ -110,6 +129,27 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("negative_feedback_cnt", pa.int32()),
             ("new_apply_cnt", pa.int32()),
             ("new_contact_cnt", pa.int32()),
+        ]
+    ),
+    # get_unassigned_list: customers of resigned staff waiting to be handed over ("awaiting transfer",
+    # not lost), a full snapshot per date.
+    ("wecom", "unassigned_contacts"): pa.schema(
+        [
+            ("handover_userid", pa.string()),
+            ("external_userid", pa.string()),
+            ("dimission_time", TS),
+        ]
+    ),
+    # What the day's WeCom snapshot could not land as answered, and why: a chat or contact way gone
+    # between list and get (errcode), a contact without external_userid, two contacts under one id,
+    # an undocumented add_way, a tag id in no library. detail: the offending record's fields (JSON).
+    ("wecom", "landing_issues"): pa.schema(
+        [
+            ("entity", pa.string()),
+            ("id", pa.string()),
+            ("errcode", pa.int32()),
+            ("reason", pa.string()),
+            ("detail", pa.string()),
         ]
     ),
     ("appdb", "mp_users"): pa.schema(
@@ -164,6 +204,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("checked_on", pa.date32()),
             # why WeCom refused the pair (its errcode) when it did; asked again a week later
             ("rejected_reason", pa.string()),
+            ("pending_on", pa.date32()),  # when WeCom gave the pending_id: it lives 90 days
         ]
     ),
     ("appdb", "refunds"): pa.schema(

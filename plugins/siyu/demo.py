@@ -37,7 +37,13 @@ def wecom_connection(
     if not needed or os.environ.get("AIRFLOW_CONN_SIYU_WECOM"):
         yield {}
         return
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve, unpaced_rates
+    from siyu.simulator.wecom_server import (
+        DEMO_CORPID,
+        DEMO_IDCONVERT_SECRET,
+        DEMO_SECRET,
+        serve,
+        unpaced_rates,
+    )
 
     server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults, as_of=as_of)
     try:
@@ -46,7 +52,10 @@ def wecom_connection(
             "login": DEMO_CORPID, "password": DEMO_SECRET,
             "extra": {"rates": unpaced_rates()},
         }
-        yield {"AIRFLOW_CONN_SIYU_WECOM": json.dumps(connection)}
+        # the ID conversion through the corp's 代开发 app, as a real corp must
+        idconvert = {**connection, "password": DEMO_IDCONVERT_SECRET}
+        yield {"AIRFLOW_CONN_SIYU_WECOM": json.dumps(connection),
+               "AIRFLOW_CONN_SIYU_WECOM_IDCONVERT": json.dumps(idconvert)}
     finally:
         server.shutdown()
 

@@ -12,6 +12,9 @@ from siyu.lake import Lake, Manifest
 log = logging.getLogger(__name__)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
 @dataclass(frozen=True)
 class WeComEndpoint:
     base_url: str
@@ -20,16 +23,24 @@ class WeComEndpoint:
     # calls per second by API path, over the client's defaults: a corp with a raised quota, or the
     # local simulator, which has none
     rates: dict[str, float] = field(default_factory=dict)
+    # snapshot options from the connection's extra: contact_ways_since (ISO date), keep_qr_code
+    options: dict = field(default_factory=dict)
 
     def client(self):
         from siyu.sources.wecom.client import WeComClient
 
         return WeComClient(self.base_url, self.corpid, self.secret, rates=self.rates)
 
+    @property
+    def live(self) -> bool:
+        """A real corp (not the simulator on loopback): its snapshot APIs answer about now only."""
+        return urlsplit(self.base_url).hostname not in LOOPBACK
+
 
 def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
     """The WeCom API from the Airflow connection: host (+port), corpid as login, secret as password,
-    and optionally extra ``{"rates": {"<api path>": calls per second}}``.
+    and optionally extra ``{"rates": {"<api path>": calls per second}, "contact_ways_since":
+    "2021-07-10", "keep_qr_code": false}``.
 
     ``https://wwcorpid:secret@qyapi.weixin.qq.com`` is the real API; the demo points it at the simulator.
     """
@@ -42,26 +53,49 @@ def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
         parts = urlsplit(host)
         scheme, host = parts.scheme, parts.netloc
     port = f":{conn.port}" if conn.port else ""
-    rates = {path: float(rate) for path, rate in (conn.extra_dejson.get("rates") or {}).items()}
-    return WeComEndpoint(f"{scheme}://{host}{port}", conn.login or "", conn.password or "", rates)
+    extra = conn.extra_dejson
+    rates = {path: float(rate) for path, rate in (extra.get("rates") or {}).items()}
+    options = {k: extra[k] for k in ("contact_ways_since", "keep_qr_code") if k in extra}
+    return WeComEndpoint(f"{scheme}://{host}{port}", conn.login or "", conn.password or "", rates, options)
+
+
+IDCONVERT_CONN = "siyu_wecom_idconvert"
+
+
+def wecom_idconvert_endpoint() -> WeComEndpoint:
+    """The ID conversion takes only a third-party or 代开发 app's token (document/path/97108): its own
+    connection, ``siyu_wecom_idconvert``. Without it the corp's ``siyu_wecom`` is used, which suits the
+    simulator; a real corp's self-built app then gets 48002, and the task says to set the connection."""
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return wecom_endpoint(IDCONVERT_CONN)
+    except AirflowNotFoundException:
+        log.warning("no connection %s: the ID conversion uses siyu_wecom", IDCONVERT_CONN)
+        return wecom_endpoint()
 
 
 def land_wecom(dt: str, endpoint: WeComEndpoint | None = None) -> dict[str, Manifest]:
+    import datetime
+
     from siyu.sources.wecom.extract import land_wecom as land_snapshot
 
     s = settings()
     ep = endpoint or wecom_endpoint()
+    options = dict(ep.options)
+    if "contact_ways_since" in options:
+        options["contact_ways_since"] = datetime.date.fromisoformat(options["contact_ways_since"])
     with ep.client() as client:
-        return land_snapshot(client, Lake(s.lake), dt, s.pii_key)
+        return land_snapshot(client, Lake(s.lake), dt, s.pii_key, live=ep.live, **options)
 
 
 def land_unionid_links(dt: str, endpoint: WeComEndpoint | None = None) -> Manifest:
     """WeCom's ID conversion of the mini-program users landed so far (after appdb.mp_users and
-    wecom.external_contacts of dt)."""
+    wecom.external_contacts of dt), through the 代开发 app's connection."""
     from siyu.sources.wecom.idconvert import land_unionid_links as land
 
     s = settings()
-    ep = endpoint or wecom_endpoint()
+    ep = endpoint or wecom_idconvert_endpoint()
     with ep.client() as client:
         return land(client, Lake(s.lake), dt)
 

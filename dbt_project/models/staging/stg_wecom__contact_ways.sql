@@ -8,6 +8,10 @@ select
     remark,
     users as staff_userids,
     skip_verify,
+    style,
+    is_temp,
+    expires_in,
+    qr_code,  -- only when the connection keeps it (keep_qr_code)
     cast(dt as date) as snapshot_date
 from {{ source('wecom', 'contact_ways') }}
 where cast(dt as date) <= {{ run_date() }}

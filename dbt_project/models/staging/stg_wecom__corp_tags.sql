@@ -12,7 +12,9 @@ select
     group_name,
     create_time as created_at,
     "order" as sort_order,
-    coalesce(deleted, false) as is_deleted
+    coalesce(deleted, false) as is_deleted,
+    case tag_type when 3 then 'strategy' else 'corp' end as tag_source,  -- get_strategy_tag_list or the library
+    strategy_id
 from latest
 where tag_id is not null
 qualify row_number() over (partition by tag_id order by create_time) = 1

@@ -6,6 +6,9 @@ select
     gender,                -- 0 unknown, 1 male, 2 female
     nullif(trim(unionid), '') as unionid,
     corp_name,
+    position,            -- a WeCom user's (type 2) job title
+    corp_full_name,
+    external_profile,    -- JSON text of the contact's external profile (external_attr, ...)
     cast(dt as date) as snapshot_date
 from {{ source('wecom', 'external_contacts') }}
 where cast(dt as date) = {{ latest_snapshot('wecom', 'external_contacts') }}

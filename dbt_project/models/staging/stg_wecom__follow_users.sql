@@ -16,6 +16,9 @@ select
     add_way,
     state as contact_way_state,
     oper_userid,
+    remark_corp_name,
+    wechat_channels_nickname,  -- the WeChat Channels account a contact came from (add_way 10)
+    wechat_channels_source,
     snapshot_date
 from latest
 where external_userid is not null

@@ -11,9 +11,10 @@ select
     owner as owner_userid,
     create_time as created_at,
     notice,
-    status,
+    status,  -- groupchat/list's: 0 normal, 1 owner resigned awaiting inheritance, 2 inheriting, 3 inherited
     admin_userids,
     member_count,
+    member_version,
     snapshot_date
 from latest
 where chat_id is not null

@@ -10,6 +10,7 @@ select
     join_scene,
     invitor_userid,
     group_nickname,
+    state as join_state,  -- the join-by-QR channel (a contact way's state) that brought the member in
     cast(dt as date) as snapshot_date
 from {{ source('wecom', 'group_members') }}
 where cast(dt as date) = {{ latest_snapshot('wecom', 'group_members') }}

@@ -29,7 +29,13 @@ def land_day(day: dt.date, world) -> None:
     from siyu.contracts import RAW  # not siyu.assets: importing Airflow here would fix its config
     from siyu.simulator.appdb import write_rows
     from siyu.simulator.timeline import appdb_rows_at, run_moment
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve, unpaced_rates
+    from siyu.simulator.wecom_server import (
+        DEMO_CORPID,
+        DEMO_IDCONVERT_SECRET,
+        DEMO_SECRET,
+        serve,
+        unpaced_rates,
+    )
 
     moment = run_moment(day)
     write_rows(appdb_rows_at(world.appdb_rows, moment.replace(tzinfo=None)), settings().appdb_url)
@@ -40,7 +46,8 @@ def land_day(day: dt.date, world) -> None:
         tasks.land_wecom(day.isoformat(), endpoint)
         for entity in (e for source, e in RAW if source == "appdb"):
             tasks.land_appdb(entity, day.isoformat(), appdb_url=settings().appdb_url)  # not Airflow's
-        tasks.land_unionid_links(day.isoformat(), endpoint)  # after mp_users, as siyu_ingest_idconvert runs
+        idconvert = tasks.WeComEndpoint(url, DEMO_CORPID, DEMO_IDCONVERT_SECRET, unpaced_rates())  # 代开发
+        tasks.land_unionid_links(day.isoformat(), idconvert)  # after mp_users, as siyu_ingest_idconvert runs
     finally:
         server.shutdown()
         server.server_close()

@@ -57,10 +57,15 @@ def build_tag_groups(rng: random.Random, start: dt.datetime) -> list[dict]:
     return groups
 
 
-def build_contact_ways(rng: random.Random, staff: list[Staff]) -> list[dict]:
+def build_contact_ways(rng: random.Random, staff: list[Staff], start: dt.datetime) -> list[dict]:
+    """Live QR codes (document/path/92228), created months apart: most before the last 90 days, which
+    list_contact_way answers without a window."""
     return [
         {
             "config_id": _id(rng, "cw", 30),
+            "create_time": epoch(start - dt.timedelta(days=60 + 75 * n)),
+            "qr_code": f"https://wework.qq.com/q/siyu-{state}",
+            "is_temp": False,
             "type": 2,  # multi-person: the code routes to any of its staff
             "scene": 2,  # a QR code (scene 1 would be a mini-program button)
             "style": 1,
@@ -70,7 +75,7 @@ def build_contact_ways(rng: random.Random, staff: list[Staff]) -> list[dict]:
             "user": [s.userid for s in staff],
             "party": [],
         }
-        for state in QR_CHANNELS
+        for n, state in enumerate(QR_CHANNELS)
     ]
 
 
@@ -331,16 +336,78 @@ def build_state(
         for s in staff
         if s.left_day is not None and start + dt.timedelta(days=s.left_day) < stop
     }
+    chats = build_group_chats(rng, faker, people, staff, start, stop)
+    unassigned = documented_details(contacts, chats, staff, start, stop)
     return {
         "follow_user_list": [s.userid for s in staff if s.left_day is None],
         "contacts": contacts,
-        "group_chats": build_group_chats(rng, faker, people, staff, start, stop),
+        "group_chats": chats,
         "tag_groups": tag_groups,
-        "contact_ways": build_contact_ways(rng, staff),
+        "deleted_tag_groups": DELETED_TAG_GROUPS,
+        "strategy_tag_groups": strategy_tag_groups(start),
+        "unassigned": unassigned,
+        "contact_ways": build_contact_ways(rng, staff, start),
         "behavior": build_behavior(rng, contacts, staff, start, stop),
         "history": history,
         "unionid_index": unionid_index(people),
     }
+
+
+# A tag group the corp deleted: get_corp_tag_list shows it only when asked by id, with deleted true.
+DELETED_TAG_GROUPS = [
+    {"group_id": "etdeletedgroup01", "group_name": "旧活动", "create_time": 1700000000, "order": 9,
+     "tag": [{"id": "etdeletedtag0001", "name": "双11老客", "create_time": 1700000000, "order": 0,
+              "deleted": True}]},
+]
+
+
+def strategy_tag_groups(start: dt.datetime) -> list[dict]:
+    """Rule-group tags (规则组标签, document/path/94882): managed per strategy, not in the corp library."""
+    created = epoch(start - dt.timedelta(days=300))
+    return [
+        {"group_id": "etstrategygrp001", "group_name": "门店规则", "create_time": created, "order": 0,
+         "strategy_id": 1,
+         "tag": [{"id": f"etstrategytag00{i}", "name": name, "create_time": created, "order": i}
+                 for i, name in enumerate(["门店A常客", "门店B常客"])]},
+    ]
+
+
+def documented_details(
+    contacts: list[dict], chats: list[dict], staff: list[Staff], start: dt.datetime, stop: dt.datetime
+) -> list[dict]:
+    """The documented fields the first generator left out, drawn from generators seeded by each id so the
+    world's main random stream (and every other value) stays as it was: a WeCom user's position and full
+    company name, a follow's remark company; some chats owned by staff who resigned (status 1/2 from
+    groupchat/list, listed only with owner_filter) and a few of their customers still awaiting transfer
+    (get_unassigned_list); the state of members who joined by a QR code. Returns the unassigned list."""
+    for contact in contacts:
+        ext = contact["external_contact"]
+        local = random.Random(f"details:{ext['external_userid']}")
+        if ext["type"] == 2:
+            ext["position"] = local.choice(["采购经理", "店长", "市场专员"])
+            ext["corp_full_name"] = ext.get("corp_name", "") + "有限公司"
+            ext["external_profile"] = {"external_attr": [
+                {"type": 0, "name": "门店", "text": {"value": "华东区"}}]}
+    resigned = [s for s in staff if s.left_day is not None and start + dt.timedelta(days=s.left_day) < stop]
+    customers = {c["external_contact"]["external_userid"] for c in contacts}
+    unassigned = []
+    for chat in chats:
+        local = random.Random(f"chat:{chat['chat_id']}")
+        if resigned and local.random() < 0.15:
+            owner = local.choice(resigned)
+            left_at = epoch(start + dt.timedelta(days=owner.left_day))
+            waiting = [m["userid"] for m in chat["member_list"] if m["userid"] in customers][:3]
+            # with customers awaiting transfer, as a resigned owner of an uninherited chat has: what
+            # makes the resigned member known to a warehouse that never saw them
+            if chat["create_time"] < left_at and waiting:
+                chat["owner"] = chat["member_list"][0]["userid"] = owner.userid
+                chat["status"] = local.choice([1, 2])  # awaiting inheritance / inheriting
+                unassigned += [{"handover_userid": owner.userid, "external_userid": e,
+                                "dimission_time": left_at} for e in waiting]
+        for member in chat["member_list"]:
+            if member.get("join_scene") == 3:
+                member["state"] = local.choice(QR_CHANNELS)
+    return sorted(unassigned, key=lambda u: (u["handover_userid"], u["external_userid"]))
 
 
 def unionid_index(people: list[Person]) -> dict[str, dict]:

@@ -2,20 +2,28 @@
 -- inherited from a departed colleague (add_way 202), relations lost, the behaviour stats of
 -- get_user_behavior_data, reply rate and capacity used of WeCom's 5,000-contact limit (var).
 -- Contacts and losses come from the relation history over all snapshots: a relation counts from its
--- added day until the first snapshot without it, which is also the day it is counted as lost.
+-- added day until the first snapshot without it, which is also the day it is counted as lost, unless
+-- the customer awaits transfer from this (resigned) staff member (get_unassigned_list): awaiting_transfer.
 with relations as (select * from {{ ref('int_wecom__relation_spells') }}),
+
+awaiting as (select staff_userid, external_userid from {{ ref('stg_wecom__unassigned_contacts') }}),
 
 changes as (
     select staff_userid, added_on as day, count(*) as new_adds,
-        count(*) filter (where add_way = 202) as inherited, 0 as lost
+        count(*) filter (where add_way = 202) as inherited, 0 as lost, 0 as awaiting_transfer
     from relations group by all
     union all
-    select staff_userid, removed_on, 0, 0, count(*)
-    from relations where removed_on is not null group by all
+    select r.staff_userid, r.removed_on, 0, 0,
+        count(*) filter (where a.external_userid is null),
+        count(*) filter (where a.external_userid is not null)
+    from relations r
+    left join awaiting a on a.staff_userid = r.staff_userid and a.external_userid = r.external_userid
+    where r.removed_on is not null group by all
 ),
 
 daily_changes as (
-    select staff_userid, day, sum(new_adds) as new_adds, sum(inherited) as inherited, sum(lost) as lost
+    select staff_userid, day, sum(new_adds) as new_adds, sum(inherited) as inherited, sum(lost) as lost,
+        sum(awaiting_transfer) as awaiting_transfer
     from changes group by all
 ),
 
@@ -37,8 +45,9 @@ running as (
         coalesce(c.new_adds, 0) as new_adds,
         coalesce(c.inherited, 0) as inherited,
         coalesce(c.lost, 0) as lost,
-        sum(coalesce(c.new_adds, 0) - coalesce(c.lost, 0))
-            over (partition by d.staff_userid order by d.day) as contacts
+        coalesce(c.awaiting_transfer, 0) as awaiting_transfer,
+        sum(coalesce(c.new_adds, 0) - coalesce(c.lost, 0)
+            - coalesce(c.awaiting_transfer, 0)) over (partition by d.staff_userid order by d.day) as contacts
     from all_days d
     left join daily_changes c using (staff_userid, day)
 )
@@ -50,6 +59,7 @@ select
     cast(r.new_adds as bigint) as new_adds,
     cast(r.inherited as bigint) as inherited,
     cast(r.lost as bigint) as lost,
+    cast(r.awaiting_transfer as bigint) as awaiting_transfer,
     b.chat_cnt,
     b.message_cnt,
     b.reply_percentage / 100.0 as reply_rate,

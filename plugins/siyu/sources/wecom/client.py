@@ -4,13 +4,16 @@
   42001 it is dropped and fetched again, once per call.
 - -1 (busy), 45009 / 45033 (rate limits), timeouts, dropped connections and 5xx are retried with
   exponential backoff and jitter (tenacity). Any other errcode raises ``WeComError`` naming the
-  endpoint and the API's errmsg. The corp secret and tokens never appear in errors or logs.
+  endpoint, the errcode's documented meaning and the API's errmsg. The corp secret and tokens never
+  appear in errors or logs: httpx logs every request URL (gettoken's corpsecret, every access_token)
+  at INFO, so the client redacts them from httpx's and httpcore's records at every level.
 - Each endpoint has a client-side rate limit, so a big pull stays under WeCom's per-API quotas.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +22,10 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from siyu.sources.wecom.errcodes import meaning
+
 log = logging.getLogger(__name__)
+SECRET_PARAMS = re.compile(r"((?:corpsecret|access_token)=)[^&\s\"'>]+")
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 TRANSIENT_ERRORS = frozenset({-1, 45009, 45033})
@@ -36,8 +42,31 @@ class WeComError(RuntimeError):
     """WeCom answered with an errcode we must not retry (or kept failing after retries)."""
 
     def __init__(self, endpoint: str, errcode: int, errmsg: str):
-        super().__init__(f"WeCom {endpoint} failed: errcode {errcode}: {errmsg}")
+        super().__init__(f"WeCom {endpoint} failed: errcode {errcode} ({meaning(errcode)}): {errmsg}")
         self.endpoint, self.errcode, self.errmsg = endpoint, errcode, errmsg
+
+
+class _RedactSecrets(logging.Filter):
+    """Rewrites a log record so no corpsecret or access_token value survives in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = SECRET_PARAMS.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+REDACT = _RedactSecrets()
+HTTP_LOGGERS = ("httpx", "httpcore", "httpcore.http11", "httpcore.connection", "httpcore.proxy")
+
+
+def redact_http_logs() -> None:
+    """Filters sit on the logger a record is made on (not its parents): cover each of httpx's."""
+    for name in HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if REDACT not in logger.filters:
+            logger.addFilter(REDACT)
 
 
 class _Transient(Exception):
@@ -75,6 +104,7 @@ class WeComClient:
         max_backoff: float = 30.0,
         rates: dict[str, float] | None = None,
     ):
+        redact_http_logs()
         self.corpid, self._secret = corpid, secret
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/cgi-bin/", timeout=timeout)
         self._token: str | None = None
@@ -179,19 +209,39 @@ class WeComClient:
                 return
 
     # --- endpoints --------------------------------------------------------------------------
+    # Request and answer shapes: the pages cited on each method (developer.work.weixin.qq.com).
     def follow_users(self) -> list[str]:
-        """Staff members with the customer-contact permission."""
+        """Staff members with the customer-contact permission (GET; document/path/92571)."""
         return self.get("externalcontact/get_follow_user_list")["follow_user"]
 
     def iter_contacts(self, userids: list[str] | None = None) -> Iterator[dict]:
-        """batch/get_by_user items ({external_contact, follow_info}), 100 staff per request."""
+        """batch/get_by_user items ({external_contact, follow_info}), at most 100 staff and 100 items a
+        request (document/path/93010)."""
         staff = self.follow_users() if userids is None else userids
         for i in range(0, len(staff), 100):
             body = {"userid_list": staff[i : i + 100], "limit": 100}
             yield from self._pages("externalcontact/batch/get_by_user", body, "external_contact_list")
 
-    def corp_tags(self) -> list[dict]:
-        return self.post("externalcontact/get_corp_tag_list", {})["tag_group"]
+    def corp_tags(self, tag_ids: list[str] | None = None) -> list[dict]:
+        """get_corp_tag_list (document/path/92117). ``deleted`` is answered only when tag ids are
+        passed, so the caller passes the ids it already holds; no ids: the whole live library."""
+        body = {"tag_id": sorted(tag_ids)} if tag_ids else {}
+        return self.post("externalcontact/get_corp_tag_list", body)["tag_group"]
+
+    def strategy_tags(self) -> list[dict]:
+        """get_strategy_tag_list: the rule groups' (规则组) tags (document/path/94882)."""
+        return self.post("externalcontact/get_strategy_tag_list", {}).get("tag_group", [])
+
+    def unassigned(self) -> list[dict]:
+        """get_unassigned_list: customers of resigned staff waiting to be handed over,
+        [{handover_userid, external_userid, dimission_time}] (document/path/92124)."""
+        rows, cursor = [], ""
+        while True:
+            data = self.post("externalcontact/get_unassigned_list", {"page_size": 1000, "cursor": cursor})
+            rows.extend(data.get("info", []))
+            cursor = data.get("next_cursor") or ""
+            if data.get("is_last", True) or not cursor:
+                return rows
 
     def mark_tag(
         self, userid: str, external_userid: str, add_tag: list[str] = (), remove_tag: list[str] = ()
@@ -203,34 +253,46 @@ class WeComClient:
             body["remove_tag"] = list(remove_tag)
         self.post("externalcontact/mark_tag", body)
 
-    def group_chat_ids(self) -> list[str]:
-        body = {"status_filter": 0, "limit": 1000}
-        return [c["chat_id"] for c in self._pages("externalcontact/groupchat/list", body, "group_chat_list")]
+    def group_chat_list(self, owners: list[str]) -> list[dict]:
+        """groupchat/list over every owner given, 100 a request (owner_filter.userid_list holds at most
+        100; without it WeCom lists only owners in the app's visibility, never resigned ones, and
+        errs 81017 past its visible-staff limit): [{chat_id, status}] (document/path/92120)."""
+        chats: dict[str, dict] = {}
+        for i in range(0, len(owners), 100):
+            body = {"status_filter": 0, "owner_filter": {"userid_list": owners[i : i + 100]}, "limit": 1000}
+            for chat in self._pages("externalcontact/groupchat/list", body, "group_chat_list"):
+                chats[chat["chat_id"]] = chat
+        return [chats[c] for c in sorted(chats)]
 
     def group_chat(self, chat_id: str) -> dict:
+        """groupchat/get: details and members, no status (document/path/92122)."""
         return self.post("externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": 1})["group_chat"]
 
-    def contact_way_ids(self) -> list[str]:
-        body = {"limit": 100}
+    def contact_way_ids(self, start_time: int, end_time: int) -> list[str]:
+        """list_contact_way for one window (without one WeCom answers the last 90 days only; a window
+        spans at most 90 days, document/path/92228)."""
+        body = {"start_time": start_time, "end_time": end_time, "limit": 1000}
         return [w["config_id"] for w in self._pages("externalcontact/list_contact_way", body, "contact_way")]
 
     def contact_way(self, config_id: str) -> dict:
         return self.post("externalcontact/get_contact_way", {"config_id": config_id})["contact_way"]
 
     def user_behavior(self, userid: str, start_time: int, end_time: int) -> list[dict]:
-        """Daily stats of one staff member (the API sums several users, so ask one at a time)."""
+        """Daily stats of one staff member (the API sums several users, so ask one at a time;
+        document/path/92132)."""
         body = {"userid": [userid], "start_time": start_time, "end_time": end_time}
         return self.post("externalcontact/get_user_behavior_data", body)["behavior_data"]
 
     def unionid_to_external_userid(self, unionid: str, openid: str, subject_type: int = 0) -> dict:
-        """idconvert/unionid_to_external_userid: ``external_userid_info`` (the corp's contact) or a
-        ``pending_id`` while the WeChat user is not a customer. subject_type 0: the mini-program
-        belongs to the corp itself."""
+        """idconvert/unionid_to_external_userid (document/path/97108): ``external_userid`` when the
+        WeChat user is the corp's customer, else ``pending_id`` (valid 90 days). Only a third-party or
+        代开发 app's token may call it. subject_type 0: the mini-program belongs to the corp itself."""
         body = {"unionid": unionid, "openid": openid, "subject_type": subject_type}
         return self.post("idconvert/unionid_to_external_userid", body)
 
     def external_userid_to_pending_id(self, external_userids: list[str]) -> list[dict]:
-        """idconvert/batch/external_userid_to_pending_id (1-100 ids a call): [{external_userid,
-        pending_id}] for contacts whose unionid was converted to a pending_id before they were customers."""
+        """idconvert/batch/external_userid_to_pending_id (1-100 ids a call; document/path/97108):
+        [{external_userid, pending_id}] for contacts whose unionid was converted to a pending_id in the
+        last 90 days, before they were customers."""
         body = {"external_userid": external_userids}
         return self.post("idconvert/batch/external_userid_to_pending_id", body).get("result", [])

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET, serve
 from siyu.sources.wecom.client import WeComClient
 
 
@@ -21,3 +21,8 @@ def make_client(server, secret: str = DEMO_SECRET, **kwargs) -> WeComClient:
     kwargs.setdefault("backoff", 0.001)
     kwargs.setdefault("max_backoff", 0.01)
     return WeComClient(f"http://127.0.0.1:{server.server_port}", DEMO_CORPID, secret, **kwargs)
+
+
+def make_idconvert_client(server, **kwargs) -> WeComClient:
+    """A client of the corp's 代开发 app: the only kind the ID conversion accepts."""
+    return make_client(server, DEMO_IDCONVERT_SECRET, **kwargs)

@@ -30,7 +30,10 @@ def test_every_entity_lands_with_the_simulators_rows(wecom_server, small_world, 
     assert manifests["follow_users"].row_count == sum(len(c["follow_user"]) for c in state["contacts"])
     assert manifests["group_chats"].row_count == len(state["group_chats"])
     assert manifests["group_members"].row_count == sum(len(g["member_list"]) for g in state["group_chats"])
-    assert manifests["corp_tags"].row_count == sum(len(g["tag"]) for g in state["tag_groups"])
+    tags = [g["tag"] for g in state["tag_groups"] + state["strategy_tag_groups"]]
+    assert manifests["corp_tags"].row_count == sum(len(t) for t in tags)
+    assert manifests["unassigned_contacts"].row_count == len(state["unassigned"]) > 0
+    assert manifests["landing_issues"].row_count == 0
     assert manifests["contact_ways"].row_count == len(state["contact_ways"])
     assert manifests["user_behavior"].row_count == 30 * len(state["follow_user_list"])
     lake = tmp_path / "lake" / "raw" / "wecom"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 
 from siyu.contracts import raw_schema
 from siyu.lake import Lake, Partition
 from siyu.simulator.wecom_server import serve
-from siyu.sources.wecom.idconvert import land_unionid_links
+from siyu.sources.wecom.idconvert import ConversionFailed, convert, land_unionid_links
 
-from .conftest import make_client
+from .conftest import make_client, make_idconvert_client
 
 DAY1, DAY2 = "2026-11-23", "2026-11-24"
 
@@ -49,8 +50,8 @@ def run(contacts: list[dict], lake: Lake, day: str, budget: int = 100) -> list[d
         rows = [{"external_userid": e["external_userid"], "type": e["type"], "unionid": e.get("unionid")}
                 for e in ext]
         land_rows(lake, "wecom", "external_contacts", day, rows)
-        with make_client(server) as client:
-            land_unionid_links(client, lake, day, budget=budget)
+        with make_idconvert_client(server) as client:  # a daily run, on its own day
+            land_unionid_links(client, lake, day, budget=budget, today=dt.date.fromisoformat(day))
     finally:
         server.shutdown()
         server.server_close()
@@ -113,14 +114,14 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
     import json
     import time
 
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET
     from siyu.tasks import wecom_endpoint
 
     server, _ = serve(state([contact("wmA")]), port=0)
     try:
         monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", json.dumps({
             "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
-            "login": DEMO_CORPID, "password": DEMO_SECRET,
+            "login": DEMO_CORPID, "password": DEMO_IDCONVERT_SECRET,
             "extra": {"rates": {"idconvert/unionid_to_external_userid": 10}},
         }))
         endpoint = wecom_endpoint()
@@ -129,8 +130,141 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
         with endpoint.client() as client:
             started = time.monotonic()
             for _ in range(6):
-                assert client.unionid_to_external_userid("uA", "oA")["external_userid_info"]
+                assert client.unionid_to_external_userid("uA", "oA")["external_userid"] == "wmA"
             assert time.monotonic() - started >= 0.5  # 6 calls at 10/s: 5 gaps of 0.1 s
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serve_pairs(contacts: list[dict], **options):
+    return serve(state(contacts), port=0, **options)
+
+
+def users(lake: Lake, day: str, pairs: list[tuple[str, str]]) -> None:
+    land_rows(lake, "appdb", "mp_users", day, [{"openid": o, "unionid": u} for u, o in pairs])
+    land_rows(lake, "wecom", "external_contacts", day, [{"external_userid": "wmA", "type": 1}])
+
+
+def test_a_self_built_apps_token_fails_the_task_naming_the_connection(tmp_path):
+    """48002 concerns every pair: the task fails with the errcode, its meaning and what to set; no
+    pair is filed as refused (the lenient client filed each as a per-pair rejection for a week)."""
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA"), ("uB", "oB")])
+    server, _ = serve_pairs([contact("wmA")])
+    try:
+        with make_client(server) as client, pytest.raises(ConversionFailed) as error:
+            land_unionid_links(client, lake, DAY1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = str(error.value)
+    assert "48002" in message and "API forbidden" in message and "siyu_wecom_idconvert" in message
+    landed = lake.read(Partition("wecom", "unionid_links", DAY1)).to_pylist()
+    assert landed == []  # nothing was asked: nothing is refused
+    assert lake.manifest(Partition("wecom", "unionid_links", DAY1)).window["left_for_later"] == 2
+
+
+def test_a_transient_error_is_not_a_per_pair_refusal(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA")])
+    server, _ = serve_pairs([contact("wmA")], faults=1.0)
+    try:
+        with make_idconvert_client(server, attempts=2) as client, pytest.raises(ConversionFailed) as error:
+            land_unionid_links(client, lake, DAY1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert error.value.errcode != 0
+    landed = lake.read(Partition("wecom", "unionid_links", DAY1)).to_pylist()
+    assert not any(r["rejected_reason"] for r in landed)
+
+
+def test_a_spent_quota_stops_cleanly_and_the_next_run_continues(tmp_path):
+    """45009 (the API blocked for the minute): what was converted lands, the rest waits, the task
+    succeeds; the manifest says why it stopped."""
+    lake = Lake(str(tmp_path / "lake"))
+    pairs = [("uA", "oA"), ("uB", "oB"), ("uC", "oC")]
+    users(lake, DAY1, pairs)
+    limits = {"idconvert/unionid_to_external_userid": (2, 100)}
+    server, _ = serve_pairs([contact("wmA")], limits=limits)
+    try:
+        with make_idconvert_client(server, attempts=2) as client:
+            manifest = land_unionid_links(client, lake, DAY1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert manifest.row_count == 2
+    assert manifest.window["stopped"] == "quota (errcode 45009)" and manifest.window["left_for_later"] == 1
+    assert {r["openid"] for r in run([contact("wmA")], lake, DAY2)} == {"oA", "oB", "oC"}
+
+
+def test_the_quota_is_a_budget_of_real_days_and_months_across_runs(tmp_path):
+    """Budgets count the real day and month the calls were made on: a backfill of two dates on one
+    day shares that day's budget; a new month brings a new monthly one."""
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA"), ("uB", "oB"), ("uC", "oC"), ("uE", "oE"), ("uX", "oX")])
+    server, _ = serve_pairs([contact("wmA")])
+    day, next_day, next_month = dt.date(2026, 11, 25), dt.date(2026, 11, 26), dt.date(2026, 12, 1)
+    try:
+        with make_idconvert_client(server) as client:
+            def land(logical: str, today: dt.date):
+                return land_unionid_links(client, lake, logical, budget=2, monthly=3, today=today).window
+            first, backfill = land(DAY1, day), land(DAY2, day)  # two dates, one real day
+            later = land("2026-11-27", next_day)  # the month's budget is spent: 3 asked
+            fresh = land("2026-12-01", next_month)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (first["asked"], backfill["asked"]) == (2, 0)
+    assert backfill["stopped"] == "budget" and backfill["left_for_later"] == 3
+    assert (later["asked"], later["left_for_later"]) == (1, 2)
+    assert (fresh["asked"], fresh["asked_on"]) == (2, "2026-12-01")
+
+
+def test_pending_pairs_are_asked_again_before_their_pending_id_expires(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uC", "oC")])
+    first = {r["openid"]: r for r in run([contact("wmA")], lake, DAY1)}
+    assert first["oC"]["pending_id"] and first["oC"]["pending_on"] == dt.date(2026, 11, 23)
+    assert run([contact("wmA")], lake, "2027-02-10")[0]["checked_on"] == dt.date(2026, 11, 23)  # day 79
+    again = run([contact("wmA")], lake, "2027-02-11")[0]  # day 80: asked again, a fresh 90 days
+    assert again["checked_on"] == again["pending_on"] == dt.date(2027, 2, 11)
+    assert again["first_checked_on"] == dt.date(2026, 11, 23)
+
+
+def test_expired_pending_ids_are_not_matched(tmp_path):
+    """external_userid_to_pending_id answers for pending_ids of the last 90 days only: older ones are
+    not asked about."""
+    day = dt.date(2026, 11, 23)
+    old = {"unionid": "uB", "openid": "oB", "external_userid": None, "pending_id": "pdold",
+           "pending_on": day - dt.timedelta(days=95), "linked_on": None,
+           "first_checked_on": day - dt.timedelta(days=95), "checked_on": day - dt.timedelta(days=95),
+           "rejected_reason": None}
+    live = {**old, "unionid": "uC", "openid": "oC", "pending_id": "pdlive", "pending_on": day}
+    server, _ = serve_pairs([contact("wmB")])
+    try:
+        with make_idconvert_client(server) as client:
+            convert(client, [], ["wmB"], {("uB", "oB"): old}, DAY1, budget=0)
+            assert server.calls["idconvert/batch/external_userid_to_pending_id"] == 0
+            convert(client, [], ["wmB"], {("uC", "oC"): live}, DAY1, budget=0)
+            assert server.calls["idconvert/batch/external_userid_to_pending_id"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_conversion_has_its_own_connection(monkeypatch):
+    import json
+
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET
+    from siyu.tasks import wecom_idconvert_endpoint
+
+    def conn(secret: str) -> str:
+        return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": 1, "login": DEMO_CORPID,
+                           "password": secret})
+
+    monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", conn(DEMO_SECRET))
+    assert wecom_idconvert_endpoint().secret == DEMO_SECRET  # none of its own: the corp's
+    monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM_IDCONVERT", conn(DEMO_IDCONVERT_SECRET))
+    assert wecom_idconvert_endpoint().secret == DEMO_IDCONVERT_SECRET
