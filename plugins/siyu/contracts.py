@@ -121,6 +121,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("inviter_openid", pa.string()),
             ("created_at", TS),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     ("appdb", "orders"): pa.schema(
@@ -136,6 +137,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("paid_at", TS),
             ("created_at", TS),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     ("appdb", "order_items"): pa.schema(
@@ -147,6 +149,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("quantity", pa.int32()),
             ("unit_price", MONEY),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     # WeCom's ID conversion (idconvert/unionid_to_external_userid) of the mini-program's users: which
@@ -174,6 +177,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("reason", pa.string()),
             ("created_at", TS),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     # Mini-program tracking events, de-duplicated on event_id, landed by arrival date.
