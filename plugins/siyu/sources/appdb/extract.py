@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import DateTime, String, Table, create_engine, func, not_, or_, select, type_coerce
+from sqlalchemy import DateTime, String, Table, create_engine, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
@@ -169,7 +169,7 @@ def _outside_windows(engine: Engine, table: Table, horizon: dt.datetime):
     stamp = table.c.updated_at
     odd = [stamp >= horizon]
     if engine.dialect.name == "sqlite":
-        odd += [func.typeof(stamp) != "text", not_(stamp.op("GLOB")(SQLITE_CANONICAL))]
+        odd += [func.typeof(stamp) != "text", stamp.op("NOT GLOB")(SQLITE_CANONICAL)]
     return _select(table).where(or_(*odd))
 
 
