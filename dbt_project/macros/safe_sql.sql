@@ -40,3 +40,34 @@
   {%- endif -%}
   ({{ text }})
 {%- endmacro %}
+
+{#- on-run-start: vars pasted into SQL as numbers must be numbers, list vars lists of plain values, and
+    every configured quarantine check safe (safe_condition), so `--vars` cannot smuggle SQL in. A var
+    added later that is pasted as a number belongs in the list below. -#}
+{% macro check_vars() %}
+  {%- if execute -%}
+    {%- set numbers = ['identity_max_links_per_phone', 'rfm_window_days', 'aipl_interest_days',
+                       'lifecycle_new_days', 'lifecycle_active_days', 'lifecycle_at_risk_days',
+                       'lifecycle_backfill_days', 'lifecycle_silent_days', 'community_small_size',
+                       'community_quality_buyer_share', 'staff_contact_capacity', 'session_gap_minutes',
+                       'plausible_future_hours'] -%}
+    {%- set lists = ['identity_merge_rules', 'identity_test_phones', 'identifier_type_order',
+                     'unpaid_statuses', 'tier1_cities', 'new_tier1_cities'] -%}
+    {%- for name in numbers -%}
+      {%- set value = var(name, none) -%}
+      {%- if value is not none and not modules.re.match('^-?[0-9]+(\\.[0-9]+)?$', value | string) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a number, got: " ~ value) }}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- for name in lists -%}
+      {%- set value = var(name, none) -%}
+      {%- if value is not none and (value is string or value is mapping or value is not iterable) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a list, got: " ~ value) }}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- for name in ['order_quarantine_checks', 'mp_user_quarantine_checks'] -%}
+      {%- for condition, reason in var(name, []) -%}{%- do safe_condition(condition, none) -%}{%- endfor -%}
+    {%- endfor -%}
+  {%- endif -%}
+  select 1
+{%- endmacro %}
