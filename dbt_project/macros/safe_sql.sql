@@ -36,7 +36,7 @@
   {%- endfor -%}
   {%- if state.bad is none and state.pos != text | length -%}{%- set state.bad = text[state.pos:] -%}{%- endif -%}
   {%- if execute and state.bad is not none -%}
-    {{ exceptions.raise_compiler_error("configured condition " ~ text ~ " is not allowed: " ~ state.bad ~ " (only the columns " ~ (columns or []) | join(', ') ~ ", literals, operators and the functions " ~ functions | join(', ') ~ ")") }}
+    {{ exceptions.raise_compiler_error("configured condition " ~ text ~ " is not allowed: " ~ state.bad ~ " (only " ~ ("the columns " ~ columns | join(', ') if columns else "column names") ~ ", literals, operators and the functions " ~ functions | join(', ') ~ ")") }}
   {%- endif -%}
   ({{ text }})
 {%- endmacro %}
