@@ -2,7 +2,7 @@
 {% macro identifier_type_rank(column) %}
   case {{ column }}
   {%- for t in var('identifier_type_order') %}
-    when '{{ t }}' then {{ loop.index }}
+    when '{{ t | replace("'", "''") }}' then {{ loop.index }}
   {%- endfor %}
     else 99
   end
@@ -13,9 +13,9 @@
   'c_' || substr(md5({{ type_column }} || ':' || {{ value_column }}), 1, 16)
 {%- endmacro %}
 
-{#- SQL list literal of a list var: ('a', 'b'). -#}
+{#- SQL list literal of a list var: ('a', 'b'); a quote in a value stays in the value. -#}
 {% macro sql_list(values) %}
-  ({%- for v in values %}'{{ v }}'{{ "," if not loop.last }}{% endfor -%})
+  ({%- for v in values %}'{{ v | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor -%})
 {%- endmacro %}
 
 {#- For int_identity__edges: every version (row-level checks as in staging) of an app DB entity's

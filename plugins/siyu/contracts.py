@@ -161,6 +161,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("inviter_openid", pa.string()),
             ("created_at", TS),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     ("appdb", "orders"): pa.schema(
@@ -176,6 +177,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("paid_at", TS),
             ("created_at", TS),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     ("appdb", "order_items"): pa.schema(
@@ -187,6 +189,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("quantity", pa.int32()),
             ("unit_price", MONEY),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     # WeCom's ID conversion (idconvert/unionid_to_external_userid) of the mini-program's users: which
@@ -215,6 +218,7 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("reason", pa.string()),
             ("created_at", TS),
             ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
         ]
     ),
     # Orders placed through a maker's (创客) share link or code, and the commission they earn.

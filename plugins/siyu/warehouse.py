@@ -95,6 +95,8 @@ def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None 
         if str(r.status) in FAILED_STATUSES:
             # dbt's first line says where ("Compilation Error in model ..."), the next ones what.
             lines = [line.strip() for line in (r.message or "").splitlines() if line.strip()]
+            if any(line.startswith("Traceback") for line in lines):  # a Python model: what was raised
+                lines = [lines[0], next(x for x in reversed(lines) if not x.startswith("[") and ":" in x)]
             failed.append(f"{r.node.unique_id} [{r.status}]: {' | '.join(lines[:3])}")
     raise DbtBuildError(run_date, failed, result.exception)
 

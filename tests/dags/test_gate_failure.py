@@ -1,4 +1,5 @@
-"""Bad input stops at the raw gate: a real `siyu_warehouse` DAG run on a lake where 5 % of orders are bad.
+"""Bad input stops at the raw gate: a real `siyu_warehouse` DAG run on a lake where 30 % of orders are bad
+(over both thresholds: 1 % and 10 rows; fewer are set aside in staging and flow on).
 
 The run must fail at raw_gate (before dbt), publish nothing (the published file stays byte-for-byte
 what it was), and its log must name the suite, the expectation and a sample of what failed.
@@ -25,8 +26,9 @@ def bad_lake(root) -> None:
         order(f"ord{i:03d}", f"o_{i}", "paid", "88.00", "2025-12-31T03:00:00", "2025-12-31T03:00:00")
         for i in range(40)
     ]
-    orders[7]["amount"] = Decimal("-88.00")  # 1 of 40 negative
-    orders[21]["order_id"] = None  # 1 of 40 without id: 5 % bad in all
+    for row in orders[7:18]:
+        row["amount"] = Decimal("-88.00")  # 11 of 40 negative: stops the run
+    orders[21]["order_id"] = None  # 1 of 40 without id: tolerated, set aside in staging
     rows["appdb", "orders"] = orders
     lake = Lake(str(root))
     for source, entity in RAW:
@@ -53,9 +55,9 @@ def test_bad_orders_fail_the_raw_gate_and_publish_nothing(tmp_path, monkeypatch)
     log = (tmp_path / "logs" / f"siyu_warehouse_{DAY}.log").read_text()
     assert "critical expectations failed" in log
     assert (
-        "raw.appdb.orders: expect_column_values_to_be_between(amount): 1 unexpected, sample ['-88.00']" in log
+        "raw.appdb.orders: expect_column_values_to_be_between(amount): 11 unexpected, sample ['-88.00'" in log
     )
-    assert "raw.appdb.orders: expect_column_values_to_not_be_null(order_id): 1 unexpected" in log
+    assert "raw.appdb.orders warning: expect_column_values_to_not_be_null(order_id)" in log
     assert str(failed.value).endswith(".log")
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
     assert not (tmp_path / "warehouse" / "siyu.duckdb").exists()  # dbt never ran

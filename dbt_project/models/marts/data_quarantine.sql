@@ -2,3 +2,7 @@
 select * from {{ ref('stg_appdb__orders_quarantine') }}
 union all
 select * from {{ ref('stg_appdb__mp_users_quarantine') }}
+union all
+select * from {{ ref('stg_appdb__lines_quarantine') }}
+union all
+select * from {{ ref('stg_tracking__events_quarantine') }}

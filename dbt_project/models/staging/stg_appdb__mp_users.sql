@@ -1,3 +1,4 @@
+{%- set columns = ['openid', 'unionid', 'phone_hash', 'first_scene', 'inviter_openid', 'created_at', 'updated_at'] -%}
 -- Mini-program users as of run_date: all incremental partitions <= run_date, latest version per openid
 -- (highest updated_at; on a tie the later partition wins).
 select
@@ -13,5 +14,5 @@ select
     min(cast(dt as date)) over (partition by openid) as first_extracted_dt
 from {{ source('appdb', 'mp_users') }}
 where cast(dt as date) <= {{ run_date() }}
-  and {{ quarantine_reason(var('mp_user_quarantine_checks')) }} is null
+  and {{ row_quarantine(var('mp_user_quarantine_checks'), ['created_at', 'updated_at'], columns) }} is null
 qualify row_number() over (partition by openid order by updated_at desc, dt desc) = 1

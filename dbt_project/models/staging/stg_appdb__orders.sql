@@ -1,3 +1,4 @@
+{%- set columns = ['order_id', 'openid', 'status', 'amount', 'pay_method', 'receiver_phone_hash', 'province', 'city', 'paid_at', 'created_at', 'updated_at'] -%}
 -- Orders as of run_date: all incremental partitions <= run_date, latest version per order_id
 -- (highest updated_at; on a tie the later partition wins). Rows failing a row-level check (var
 -- order_quarantine_checks) go to stg_appdb__orders_quarantine instead: the raw gate stops a partition
@@ -19,5 +20,5 @@ select
     min(cast(dt as date)) over (partition by order_id) as first_extracted_dt
 from {{ source('appdb', 'orders') }}
 where cast(dt as date) <= {{ run_date() }}
-  and {{ quarantine_reason(var('order_quarantine_checks')) }} is null
+  and {{ row_quarantine(var('order_quarantine_checks'), ['paid_at', 'created_at', 'updated_at'], columns) }} is null
 qualify row_number() over (partition by order_id order by updated_at desc, dt desc) = 1

@@ -1,4 +1,5 @@
--- Mini-program events that arrived up to run_date. Extraction already de-duplicates on event_id
+-- Mini-program events that arrived up to run_date, with a plausible ts (the others are in
+-- stg_tracking__events_quarantine). Extraction already de-duplicates on event_id
 -- across partitions; the qualify guards against a partition re-landed by hand.
 -- props is a JSON object whose keys depend on the event: the ones marts use are lifted out here.
 select
@@ -23,5 +24,5 @@ select
     cast(dt as date) as landed_date
 from {{ source('tracking', 'events') }}
 where cast(dt as date) <= {{ run_date() }}
-  and event_id is not null and openid is not null
+  and {{ quarantine_reason([], [], tracking_event_checks()) }} is null
 qualify row_number() over (partition by event_id order by dt) = 1

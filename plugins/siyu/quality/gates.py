@@ -12,12 +12,17 @@ import json
 import logging
 from pathlib import Path
 
+import pandas as pd
+
 from siyu.config import project_root, settings
 from siyu.lake import Lake, Partition
 from siyu.quality.frames import mart_frame, raw_frame
 from siyu.quality.runner import Failure, QualityGateError, SuiteResult, gate, load_suite, run_suite
 
 log = logging.getLogger(__name__)
+
+# Rows extraction could not read, per partition: more than both of these stop the run.
+QUARANTINE_LIMITS = {"max_rows": 10, "max_share": 0.01}
 
 
 def suites_dir() -> Path:
@@ -121,6 +126,60 @@ def row_count_change(path: Path, lake: Lake, source: str, entity: str, dt: str) 
     )
 
 
+def scale_change(path: Path, lake: Lake, source: str, entity: str, dt: str, frame) -> Failure | None:
+    """The suite's ``meta.scale_change`` check: a money column's median against the source's history.
+
+    ``{"column": "amount", "max_ratio": 20, "history_partitions": 7, "min_rows": 5}``: when a source
+    starts sending integer cents (a type change), the median jumps by ~100 overnight; prices do not.
+    """
+    rule = load_suite(path).get("meta", {}).get("scale_change")
+    if not rule:
+        return None
+    column, min_rows = rule["column"], int(rule.get("min_rows", 5))
+    earlier = [d for d in lake.partitions(source, entity) if d < dt][-int(rule.get("history_partitions", 7)):]
+    history = []
+    for d in earlier:
+        table = lake.read(Partition(source, entity, d))
+        values = table.column(column).to_pandas()
+        if "quarantine_reason" in table.column_names:
+            values = values[table.column("quarantine_reason").is_null().to_pandas()]
+        history += [float(v) for v in values.dropna() if float(v) > 0]
+    now = [float(v) for v in frame[column].dropna() if float(v) > 0]
+    if len(history) < min_rows or len(now) < min_rows:
+        return None
+    before, after = float(pd.Series(history).median()), float(pd.Series(now).median())
+    ratio = after / before
+    limit = float(rule.get("max_ratio", 20))
+    if 1 / limit <= ratio <= limit:
+        return None
+    return Failure(
+        expectation="scale_change_vs_history",
+        kwargs={"column": column, "entity": f"{source}.{entity}", "history_median": before,
+                "median": after, "history_partitions": earlier, "max_ratio": limit},
+        severity=rule.get("severity", "critical"),
+        observed_value=round(ratio, 3),
+        error=None,
+    )
+
+
+def quarantined_rows(path: Path, frame) -> tuple[object, Failure | None]:
+    """Rows extraction landed with a quarantine_reason are set aside, not judged by the suite; too many
+    of them (over ``meta.quarantine.max_rows`` and over ``max_share``) stop the run."""
+    if "quarantine_reason" not in frame.columns:
+        return frame, None
+    bad = frame["quarantine_reason"].notna()
+    rule = {**QUARANTINE_LIMITS, **load_suite(path).get("meta", {}).get("quarantine", {})}
+    count, share = int(bad.sum()), float(bad.mean()) if len(frame) else 0.0
+    failure = None
+    if count > rule["max_rows"] and share > rule["max_share"]:
+        failure = Failure(
+            expectation="quarantined_rows", kwargs=rule, severity="critical", unexpected_count=count,
+            unexpected_percent=round(100 * share, 3),
+            sample=sorted(set(frame.loc[bad, "quarantine_reason"]))[:5],
+        )
+    return frame[~bad], failure
+
+
 def run_raw_gate(dt: str) -> dict:
     """Validate the lake partitions of ``dt`` that have a suite; raise QualityGateError on critical."""
     lake = Lake(settings().lake)
@@ -129,12 +188,16 @@ def run_raw_gate(dt: str) -> dict:
         _, source, entity = path.name.removesuffix(".json").split(".", 2)
         if lake.manifest(Partition(source, entity, dt)) is None:
             raise QualityGateError(f"{path.stem}: no lake partition for dt={dt}")
-        result = run_suite(path, raw_frame(source, entity, dt, lake), docs_dir(dt))
-        change = row_count_change(path, lake, source, entity, dt)
-        if change is not None:
-            (result.critical_failures if change.severity == "critical" else result.warnings).append(change)
-            result.success = not result.critical_failures
-        result.evaluated += 1 if load_suite(path).get("meta", {}).get("row_count_change") else 0
+        frame, quarantined = quarantined_rows(path, raw_frame(source, entity, dt, lake))
+        result = run_suite(path, frame, docs_dir(dt))
+        meta = load_suite(path).get("meta", {})
+        checks = [row_count_change(path, lake, source, entity, dt),
+                  scale_change(path, lake, source, entity, dt, frame), quarantined]
+        for check in checks:
+            if check is not None:
+                (result.critical_failures if check.severity == "critical" else result.warnings).append(check)
+        result.success = not result.critical_failures
+        result.evaluated += sum(1 for k in ("row_count_change", "scale_change") if meta.get(k))
         results.append(result)
     return _finish(results, dt)
 

@@ -2,6 +2,10 @@
 
 Suites are GX's own ExpectationSuite JSON (name, expectations: [{type, kwargs, meta}]); each
 expectation's ``meta.severity`` is ``critical`` (a failure stops the run) or ``warning`` (reported).
+A row-level expectation whose bad rows staging sets aside (data_quarantine) has two thresholds: the
+share, GX's ``kwargs.mostly``, and an absolute count, ``meta.max_unexpected_rows``. It stops the run
+only when both are exceeded: one bad order in seven on a quiet day is tolerated (a warning, and the
+row is quarantined), as is 0.5 % of a busy day.
 One ephemeral GX context per process, reused: GX is slow to import and to set up, not to validate.
 GX's SQL datasource fails on DuckDB, so marts are read into pandas too (see frames.py).
 """
@@ -37,6 +41,7 @@ class Failure:
     observed_value: Any = None
     sample: list[Any] = field(default_factory=list)  # a few unexpected values
     error: str | None = None  # the expectation could not run (missing column, ...)
+    tolerated: str | None = None  # why a failed critical expectation did not stop the run
 
     def describe(self) -> str:
         column = self.kwargs.get("column")
@@ -46,7 +51,8 @@ class Failure:
         detail = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else ""
         if self.observed_value is not None:
             detail = f"observed {self.observed_value}"
-        return f"{what}: {detail}, sample {self.sample}"
+        tolerated = f" ({self.tolerated})" if self.tolerated else ""
+        return f"{what}: {detail}, sample {self.sample}{tolerated}"
 
 
 @dataclass
@@ -136,6 +142,13 @@ def _failure(result, severity: str) -> Failure:
     )
 
 
+def within_row_limit(failure: Failure, limit: int | None) -> bool:
+    """A row-level failure under the absolute threshold (the share threshold is GX's ``mostly``)."""
+    return limit is not None and failure.error is None and failure.unexpected_count is not None and (
+        failure.unexpected_count <= int(limit)
+    )
+
+
 def render_data_docs(validation, path: Path) -> None:
     """GX's own Data Docs page for one validation result (the renderer its site builder uses)."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
@@ -164,7 +177,12 @@ def run_suite(suite_path: Path, df: pd.DataFrame, docs_dir: Path | None = None) 
         if result.success:
             continue
         severity = result.expectation_config.meta.get("severity", "critical")
-        (critical if severity == "critical" else warnings).append(_failure(result, severity))
+        failure = _failure(result, severity)
+        limit = result.expectation_config.meta.get("max_unexpected_rows")
+        if severity == "critical" and within_row_limit(failure, limit):
+            failure.tolerated = f"{failure.unexpected_count} rows, at most {limit} tolerated: set aside"
+            severity = "warning"
+        (critical if severity == "critical" else warnings).append(failure)
     return SuiteResult(
         suite=suite["name"],
         success=not critical,

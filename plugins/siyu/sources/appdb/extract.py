@@ -4,8 +4,17 @@ Each run extracts rows with ``low <= updated_at < high`` where ``high`` is the e
 date's data interval and ``low`` is the previous partition's high-water mark minus an overlap window,
 so a row committed late (its ``updated_at`` already in the past when the last run read) is still
 picked up. Overlap duplicates are harmless: staging keeps the latest version per primary key.
-The window depends only on the lake, never on wall-clock time, so re-running a date gives the same
-partition. Rows are streamed from a server-side cursor in chunks: memory is flat whatever the table.
+The window depends only on the lake, never on wall-clock time, and a date whose partition has landed
+is kept when re-run (a row of its window updated since has left the window: re-reading the DB would
+lose it), so re-running a date gives the same partition. Rows are streamed from a server-side
+cursor in chunks: memory is flat whatever the table.
+
+Nothing is lost silently: a row whose ``updated_at`` lies after the run's end plus a tolerance (no
+window would ever read it), and on SQLite a row whose timestamp is stored as text in another format
+or as a number (string comparison puts it outside every window), is read too. Timestamps in an
+unambiguous other format (ISO 8601 with ``T`` or an offset, ``YYYY/MM/DD``, epoch seconds or ms)
+are converted and the row lands in its window; a row that cannot be read lands with
+``quarantine_reason`` naming the field and value, and staging sets it aside (data_quarantine).
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import Table, create_engine, select
+from sqlalchemy import DateTime, String, Table, create_engine, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
@@ -29,6 +38,15 @@ log = logging.getLogger(__name__)
 EPOCH = dt.datetime(1970, 1, 1)
 DEFAULT_OVERLAP = dt.timedelta(hours=2)
 CHUNK_ROWS = 50_000
+# A row updated this long after the run's end (or after now, for a run of a past date) is in the
+# future: a clock or a unit gone wrong, quarantined rather than left for a window in 2099.
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+# How SQLAlchemy stores DateTime on SQLite; anything else compares wrongly as text.
+SQLITE_CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*"
+
+
+class BadValue(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,29 @@ class EntitySpec:
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     # The app DB stores naive UTC (see tables.py); the lake stores aware UTC.
     return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+def lenient_time(value) -> dt.datetime | None:
+    """A stored timestamp as naive UTC: a datetime, ISO 8601 text (``T`` or space, ``Z`` or an
+    offset), ``YYYY/MM/DD ...``, or epoch seconds / milliseconds. Raises BadValue otherwise."""
+    if value is None or isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool) or (
+        isinstance(value, str) and value.strip().isdigit()
+    ):
+        number = float(value)
+        parsed = dt.datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=dt.UTC)
+    elif isinstance(value, str):
+        text = value.strip().replace("/", "-")
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadValue(f"{value!r} is not a time") from None
+    else:
+        raise BadValue(f"{value!r} is not a time")
+    if parsed is not None and parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
 
 
 def _mp_user(row: dict, key: bytes) -> dict:
@@ -87,6 +128,22 @@ ENTITIES: dict[str, EntitySpec] = {
 }
 
 
+def _time_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, DateTime)]
+
+
+def _parsed(row: dict, time_columns: list[str]) -> tuple[dict, str | None]:
+    """The row with its timestamps read leniently, and why it cannot flow (None when it can)."""
+    out, problems = dict(row), []
+    for name in time_columns:
+        try:
+            out[name] = lenient_time(row[name])
+        except BadValue as error:
+            out[name] = None
+            problems.append(f"{name} {error}")
+    return out, "; ".join(problems) or None
+
+
 def interval_end(logical_date: str) -> dt.datetime:
     """End (exclusive, naive UTC) of a daily run's data interval."""
     return dt.datetime.fromisoformat(logical_date) + dt.timedelta(days=1)
@@ -100,21 +157,64 @@ def previous_high_watermark(lake: Lake, entity: str, logical_date: str) -> dt.da
     return dt.datetime.fromisoformat(manifest.window["high"]) if manifest else None
 
 
+def _select(table: Table):
+    # Timestamps come back as stored (text on SQLite) and are read by lenient_time, so one odd value
+    # is one quarantined row, not a failed extraction.
+    return select(*[
+        type_coerce(c, String).label(c.name) if isinstance(c.type, DateTime) else c for c in table.columns
+    ])
+
+
+def _outside_windows(engine: Engine, table: Table, horizon: dt.datetime):
+    """Rows no window reads: updated after ``horizon``, or (SQLite) stored in another format."""
+    stamp = table.c.updated_at
+    odd = [stamp >= horizon]
+    if engine.dialect.name == "sqlite":
+        odd += [func.typeof(stamp) != "text", stamp.op("NOT GLOB")(SQLITE_CANONICAL)]
+    return _select(table).where(or_(*odd))
+
+
+@dataclass(frozen=True)
+class Window:
+    low: dt.datetime
+    high: dt.datetime
+    horizon: dt.datetime  # updated_at at or after this is in the future
+
+
 def _batches(
-    engine: Engine, spec: EntitySpec, low: dt.datetime, high: dt.datetime, key: bytes, schema: pa.Schema
+    engine: Engine, spec: EntitySpec, window: Window, key: bytes, schema: pa.Schema
 ) -> Iterator[pa.RecordBatch]:
     table = spec.table
     pk = list(table.primary_key.columns)
-    query = (
-        select(table)
-        .where(table.c.updated_at >= low, table.c.updated_at < high)
-        .order_by(*pk)  # stable order: the same rows give the same file
-    )
+    times = _time_columns(table)
+    # Stable order: the same rows give the same file. The odd rows are few: held, and written last.
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
+        odd = {}
+        for r in conn.execute(_outside_windows(engine, table, window.horizon).order_by(*pk)).mappings():
+            row, reason = _parsed(dict(r), times)
+            stamp = row["updated_at"]
+            if reason is None and stamp is not None and stamp >= window.horizon:
+                reason = f"updated_at {stamp.isoformat()} is in the future (after {window.horizon})"
+            if reason is None and not (stamp is not None and window.low <= stamp < window.high):
+                reason = "skip"  # readable, and another window's
+            odd[tuple(r[c.name] for c in pk)] = (row, reason)
+        query = _select(table).where(table.c.updated_at >= window.low, table.c.updated_at < window.high)
+        stream = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS)
+        result = stream.execute(query.order_by(*pk))
         for chunk in result.mappings().partitions(CHUNK_ROWS):
-            rows = [spec.to_row(dict(r), key) for r in chunk]
+            rows = []
+            for r in chunk:
+                if tuple(r[c.name] for c in pk) in odd:
+                    continue
+                row, reason = _parsed(dict(r), times)
+                rows.append({**spec.to_row(row, key), "quarantine_reason": reason})
             yield pa.RecordBatch.from_pylist(rows, schema=schema)
+    extra = [{**spec.to_row(row, key), "quarantine_reason": reason}
+             for row, reason in odd.values() if reason != "skip"]
+    if extra:  # counts only: keys may identify a person; the rows are in the lake with the reason
+        log.warning("appdb.%s: %d rows outside every window or unreadable, landed with a "
+                    "quarantine_reason", table.name, sum(1 for r in extra if r["quarantine_reason"]))
+    yield pa.RecordBatch.from_pylist(extra, schema=schema)
 
 
 def land_entity(
@@ -124,19 +224,28 @@ def land_entity(
     logical_date: str,
     pii_key: bytes,
     overlap: dt.timedelta = DEFAULT_OVERLAP,
+    replace: bool = False,
+    now: dt.datetime | None = None,
 ) -> Manifest:
+    """Land ``entity``'s rows of ``logical_date``'s window. A partition already landed for that
+    window is kept (``replace=True`` re-reads the DB: a row updated since is then missing)."""
     spec = ENTITIES[entity]
     lake.recover("appdb", entity)
     high = interval_end(logical_date)
+    part = Partition("appdb", entity, logical_date)
+    landed = lake.manifest(part)
+    if landed is not None and not replace and landed.window.get("high") == high.isoformat():
+        log.info("appdb.%s %s: kept the partition landed before (%d rows)", entity, logical_date,
+                 landed.row_count)
+        return landed
     previous = previous_high_watermark(lake, entity, logical_date)
     low = max(EPOCH, previous - overlap) if previous else EPOCH
+    wall = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    window = Window(low, high, max(high, wall) + FUTURE_TOLERANCE)
     schema = raw_schema("appdb", entity)
-    window = {"column": "updated_at", "low": low.isoformat(), "high": high.isoformat(),
-              "overlap_seconds": int(overlap.total_seconds())}
-    manifest = lake.write_batches(
-        Partition("appdb", entity, logical_date), schema,
-        _batches(engine, spec, low, high, pii_key, schema), window,
-    )
+    recorded = {"column": "updated_at", "low": low.isoformat(), "high": high.isoformat(),
+                "overlap_seconds": int(overlap.total_seconds())}
+    manifest = lake.write_batches(part, schema, _batches(engine, spec, window, pii_key, schema), recorded)
     log.info("appdb.%s %s: %d rows in [%s, %s)", entity, logical_date, manifest.row_count, low, high)
     return manifest
 

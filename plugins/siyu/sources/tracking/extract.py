@@ -1,21 +1,26 @@
-"""Mini-program tracking logs → de-duplicated event rows in the lake, by arrival date.
+"""Mini-program tracking logs → de-duplicated event rows in the lake, by the date a file is named for.
 
 Collectors drop one JSONL (or JSONL.gz) file per hour into the inbox, named
-``<collector>/<YYYY-MM-DD>/<HH>.jsonl[.gz]`` (the date and hour the file was written: its arrival).
-A run for logical date D takes the files named for D, plus any file for an earlier date that no run
-has taken yet (a collector that uploaded late). A ledger records which run took which file, so a
-re-run of D takes exactly the same files (a file that arrives later waits for the next new date)
-and a file is never counted twice.
+``<collector>/<YYYY-MM-DD>/<HH>.jsonl[.gz]`` (the date and hour the file was written). A file belongs
+to the date its name says: a run for logical date D lands the new files named D in partition D, and
+new files named for an earlier date that no run has landed yet (a first run over a backlog, or a
+gap a backfill will fill) in their own date's partition, so a backfill of that date finds them. Only
+a file that arrived after its own date was landed (a collector that uploaded late) goes to D's
+partition; staging reads its date from the name. A ledger records which run took which file and its
+sha256, so a re-run of D takes exactly the same files, a file is never counted twice, and a file
+re-delivered under the same name with other content (a corrupt upload replaced) is read again.
 
-Events are de-duplicated on ``event_id`` within the run and against every earlier partition; an event
-whose ``ts`` is days before its arrival is kept and lands with its arrival date. A line that is not a
-valid event, or a file that cannot be read, goes to ``events_quarantine`` with file, line and reason.
+Events are de-duplicated on ``event_id`` within the run and against every earlier partition; an
+event whose ``ts`` is days before its arrival is kept. A line that is not a valid event, an event_id
+seen before with another payload, a file that cannot be read, or a file whose name does not follow
+the pattern goes to ``events_quarantine`` with file, line and reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import logging
 import re
@@ -24,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from siyu.contracts import TRACKING_EVENTS, raw_schema
@@ -50,46 +54,92 @@ class Batch:
     duplicates: int = 0
 
 
-def inbox_files(inbox: Path) -> list[tuple[str, str]]:
-    """(arrival date, path relative to the inbox) of every well-named file, oldest first."""
+NAME_RULE = "<collector>/<YYYY-MM-DD>/<HH>.jsonl[.gz]"
+
+
+def _named_date(rel: str) -> str | None:
+    """The date a well-named file is for, or None when its name breaks the pattern."""
+    parts = rel.split("/")
+    if len(parts) != 3 or not DATE_DIR.match(parts[1]) or not (m := FILE_NAME.match(parts[2])):
+        return None
+    try:
+        dt.date.fromisoformat(parts[1])
+    except ValueError:
+        return None
+    return parts[1] if int(m["hour"]) < 24 else None
+
+
+def inbox_files(inbox: Path) -> list[tuple[str | None, str]]:
+    """(date the name says or None when misnamed, path relative to the inbox) of every delivered
+    file, oldest first. Hidden files (an upload still being written, ``.08.jsonl.part``) are not
+    delivered yet."""
     found = []
-    for path in inbox.glob("*/*/*"):
-        if path.is_file() and DATE_DIR.match(path.parent.name) and FILE_NAME.match(path.name):
-            found.append((path.parent.name, path.relative_to(inbox).as_posix()))
-    return sorted(found)
+    for path in inbox.rglob("*"):
+        rel = path.relative_to(inbox).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in rel.split("/")):
+            found.append((_named_date(rel), rel))
+    return sorted(found, key=lambda f: (f[0] or "", f[1]))
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 class Ledger:
-    """Which run date took which inbox file. A JSON file per date under the state dir."""
+    """Which run date took which inbox file, with the sha256 it had. A JSON file per date."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def files_of(self, date: str) -> list[str] | None:
-        path = self.folder / f"{date}.json"
-        return json.loads(path.read_text()) if path.exists() else None
+    def _read(self, path: Path) -> dict[str, str | None]:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else dict.fromkeys(data)  # older ledgers: names only
 
-    def taken(self) -> dict[str, str]:
-        files: dict[str, str] = {}
+    def files_of(self, date: str) -> dict[str, str | None] | None:
+        path = self.folder / f"{date}.json"
+        return self._read(path) if path.exists() else None
+
+    def dates(self) -> set[str]:
+        return {p.stem for p in self.folder.glob("*.json")}
+
+    def taken(self) -> dict[str, tuple[str, str | None]]:
+        """file → (date of the latest run that took it, its sha256 then)."""
+        files: dict[str, tuple[str, str | None]] = {}
         for path in sorted(self.folder.glob("*.json")):
-            for name in json.loads(path.read_text()):
-                files[name] = path.stem
+            for name, digest in self._read(path).items():
+                files[name] = (path.stem, digest)
         return files
 
-    def record(self, date: str, files: list[str]) -> None:
+    def record(self, date: str, files: dict[str, str | None]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{date}.json.tmp"
-        tmp.write_text(json.dumps(sorted(files), indent=0))
+        tmp.write_text(json.dumps(dict(sorted(files.items())), indent=0))
         tmp.replace(self.folder / f"{date}.json")
 
 
-def files_for_run(inbox: Path, ledger: Ledger, date: str) -> list[str]:
-    """A re-run takes exactly the files its first run took; a first run takes every free file up to D."""
+def files_for_run(inbox: Path, ledger: Ledger, date: str) -> dict[str, list[str]]:
+    """Partition date → inbox files a run for ``date`` lands there.
+
+    A re-run takes exactly the files its first run took. A first run takes every file not taken yet
+    (or re-delivered with other content) named up to ``date``: a file named for an earlier date that
+    no run has landed goes to that date's partition, the rest (and the misnamed) to ``date``'s.
+    """
     already = ledger.files_of(date)
     if already is not None:
-        return already
-    taken = ledger.taken()
-    return [name for arrival, name in inbox_files(inbox) if arrival <= date and name not in taken]
+        return {date: sorted(already)}
+    taken, landed = ledger.taken(), ledger.dates()
+    plan: dict[str, list[str]] = {date: []}
+    for named, name in inbox_files(inbox):
+        if named is not None and named > date:
+            continue
+        if name in taken:
+            digest = taken[name][1]
+            if digest is None or digest == file_digest(inbox / name):
+                continue  # landed before, unchanged
+        home = named if named is not None and named < date and named not in landed else date
+        plan.setdefault(home, []).append(name)
+    return plan
 
 
 def _parse_ts(value) -> dt.datetime:
@@ -158,10 +208,28 @@ def _masked(text: str) -> str:
     return MOBILE.sub("<mobile>", text[:RAW_TEXT_LIMIT])
 
 
-def read_files(inbox: Path, names: list[str], seen: set[str]) -> Batch:
+PAYLOAD = ("openid", "unionid", "event", "ts", "page", "item_id", "scene", "props")
+
+
+def payload_digest(row: dict) -> str:
+    """What an event says, apart from its id and the file it came in: a re-sent event has the same."""
+    values = [row[k].astimezone(dt.UTC).isoformat() if k == "ts" else row[k] for k in PAYLOAD]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
+
+
+def _quarantine(name: str, line_no: int | None, reason: str, raw: str | None = None) -> dict:
+    return {"source_file": name, "line_no": line_no, "reason": reason, "raw": raw}
+
+
+def read_files(inbox: Path, names: list[str], seen: dict[str, str]) -> Batch:
+    """Events of ``names``; ``seen`` (event_id → payload digest of events landed before) grows."""
     batch = Batch()
     for name in names:
         events_before, quarantined_before = len(batch.events), len(batch.quarantine)
+        if _named_date(name) is None:
+            # Not read: the operator renames it to the pattern and the next run lands it.
+            batch.quarantine.append(_quarantine(name, None, f"misnamed file: expected {NAME_RULE}"))
+            continue
         try:
             for line_no, line in enumerate(_lines(inbox / name), start=1):
                 if not line.strip():
@@ -169,62 +237,65 @@ def read_files(inbox: Path, names: list[str], seen: set[str]) -> Batch:
                 try:
                     row = parse_event(line, name)
                 except BadEvent as error:
-                    batch.quarantine.append(
-                        {"source_file": name, "line_no": line_no, "reason": str(error), "raw": _masked(line)}
-                    )
+                    batch.quarantine.append(_quarantine(name, line_no, str(error), _masked(line)))
                     continue
-                if row["event_id"] in seen:
-                    batch.duplicates += 1
+                digest = payload_digest(row)
+                earlier = seen.get(row["event_id"])
+                if earlier == digest:
+                    batch.duplicates += 1  # the same event sent again: harmless
                     continue
-                seen.add(row["event_id"])
+                if earlier is not None:
+                    batch.quarantine.append(_quarantine(
+                        name, line_no, f"event_id {row['event_id']} seen before with another payload",
+                        _masked(line),
+                    ))
+                    continue
+                seen[row["event_id"]] = digest
                 batch.events.append(row)
         except (OSError, EOFError, UnicodeDecodeError, zlib.error) as error:
             # An unreadable file: keep what was read before the damage, quarantine the rest of it.
-            batch.quarantine.append(
-                {"source_file": name, "line_no": None, "reason": f"unreadable file: {error}", "raw": None}
-            )
+            # Re-delivered under the same name with other content, it is read again (the ledger's sha256).
+            batch.quarantine.append(_quarantine(name, None, f"unreadable file: {error}"))
         log.info("%s: %d events, %d quarantined", name,
                  len(batch.events) - events_before, len(batch.quarantine) - quarantined_before)
     return batch
 
 
-def earlier_event_ids(lake: Lake, date: str) -> set[str]:
-    """event_ids already landed by runs for earlier dates (cross-day de-duplication)."""
-    paths = [
-        lake.partition_path(Partition("tracking", "events", d)) + "/part-0000.parquet"
-        for d in lake.partitions("tracking", "events")
-        if d < date
-    ]
-    if not paths:
-        return set()
-    if lake.fs.protocol not in ("file", ("file", "local")):
-        ids: set[str] = set()
-        for d in (d for d in lake.partitions("tracking", "events") if d < date):
-            ids.update(lake.read(Partition("tracking", "events", d)).column("event_id").to_pylist())
-        return ids
-    with duckdb.connect() as con:
-        rows = con.execute("select event_id from read_parquet(?)", [paths]).fetchall()
-    return {r[0] for r in rows}
+def earlier_events(lake: Lake, date: str) -> dict[str, str]:
+    """event_id → payload digest of the events landed for earlier dates (cross-day de-duplication)."""
+    seen: dict[str, str] = {}
+    for d in lake.partitions("tracking", "events"):
+        if d >= date:
+            break
+        table = lake.read(Partition("tracking", "events", d)).select(["event_id", *PAYLOAD])
+        for row in table.to_pylist():
+            seen.setdefault(row["event_id"], payload_digest(row))
+    return seen
+
+
+def _land_partition(inbox: Path, lake: Lake, date: str, names: list[str]) -> dict[str, Manifest]:
+    batch = read_files(inbox, names, earlier_events(lake, date))
+    batch.events.sort(key=lambda r: r["event_id"])
+    window = {"files": len(names), "duplicates_dropped": batch.duplicates}
+    return {
+        entity: lake.write(
+            Partition("tracking", entity, date),
+            pa.Table.from_pylist(rows, schema=raw_schema("tracking", entity)),
+            window,
+        )
+        for entity, rows in (("events", batch.events), ("events_quarantine", batch.quarantine))
+    }
 
 
 def land_events(inbox: Path, lake: Lake, ledger: Ledger, date: str) -> dict[str, Manifest]:
+    """Land the run's files; returns the manifests of ``date``'s partitions."""
     lake.recover("tracking")
-    names = files_for_run(inbox, ledger, date)
-    batch = read_files(inbox, names, earlier_event_ids(lake, date))
-    batch.events.sort(key=lambda r: r["event_id"])
-    window = {"files": len(names), "duplicates_dropped": batch.duplicates}
-    manifests = {
-        "events": lake.write(
-            Partition("tracking", "events", date),
-            pa.Table.from_pylist(batch.events, schema=raw_schema("tracking", "events")),
-            window,
-        ),
-        "events_quarantine": lake.write(
-            Partition("tracking", "events_quarantine", date),
-            pa.Table.from_pylist(batch.quarantine, schema=raw_schema("tracking", "events_quarantine")),
-            window,
-        ),
-    }
-    # The ledger is written last: a run that dies before it leaves the files free for its retry.
-    ledger.record(date, names)
-    return manifests
+    result: dict[str, Manifest] = {}
+    for home, names in sorted(files_for_run(inbox, ledger, date).items()):
+        digests = {n: file_digest(inbox / n) if (inbox / n).is_file() else None for n in names}
+        manifests = _land_partition(inbox, lake, home, names)
+        # The ledger is written last: a run that dies before it leaves the files free for its retry.
+        ledger.record(home, digests)
+        if home == date:
+            result = manifests
+    return result

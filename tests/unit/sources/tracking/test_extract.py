@@ -86,7 +86,7 @@ def test_rerun_takes_same_files_and_late_upload_goes_to_next_run(tmp_path):
     assert again["events"].files == first["events"].files  # re-run: same files, same bytes
     land_events(inbox, lake, ledger, "2026-03-02")
     assert [r["event_id"] for r in ids(lake, "2026-03-02")] == ["e2", "e7"]
-    assert ledger.taken()["c3/2026-03-01/23.jsonl"] == "2026-03-02"
+    assert ledger.taken()["c3/2026-03-01/23.jsonl"][0] == "2026-03-02"
 
 
 def test_parse_event_accepts_epoch_millis():
