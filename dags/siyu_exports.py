@@ -1,4 +1,5 @@
-"""Published marts → CRM export files (profiles, staff audiences) and customer tags written back to WeCom."""
+"""Published marts → CRM export files (profiles, staff audiences), customer tags written back to WeCom,
+and the day's HTML report (exports/<date>/report.html)."""
 
 import pendulum
 from airflow.sdk import dag, task
@@ -32,8 +33,15 @@ def siyu_exports():
 
         return tasks.sync_wecom_tags(dt)
 
+    @task
+    def daily_report(dt: str) -> str:
+        from siyu.report import write_html_report
+
+        return str(write_html_report(dt))
+
     dt = resolve_run_date()
-    export_files(dt) >> sync_tags(dt)
+    # The page goes into the date's export folder, which export_files swaps in whole: after it.
+    export_files(dt) >> [sync_tags(dt), daily_report(dt)]
 
 
 siyu_exports()

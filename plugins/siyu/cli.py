@@ -94,10 +94,21 @@ def dag(
 
 
 @app.command()
-def report(date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")] = END.isoformat()) -> None:
-    """Print the run summary for a date: rows landed, customers, quality results, paths."""
-    from siyu.report import print_summary
+def report(
+    date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")] = END.isoformat(),
+    html: Annotated[bool, typer.Option("--html", help="write the day's HTML report page instead")] = False,
+    out: Annotated[Path | None, typer.Option(help="with --html: default exports/<date>/report.html")] = None,
+) -> None:
+    """Print the run summary for a date (rows landed, customers, quality results, paths), or with
+    --html write the day's report page, one offline HTML file."""
+    from siyu.report import print_summary, write_html_report
 
+    if html:
+        started = time.perf_counter()
+        page = write_html_report(date, out)
+        size = page.stat().st_size / 1e6
+        typer.echo(f"report for {date}: {page} ({size:.1f} MB) in {time.perf_counter() - started:.1f}s")
+        return
     print_summary(date)
 
 

@@ -27,7 +27,12 @@ def mart_tables(warehouse: Path, schema: str = "main_marts") -> list[str]:
     return [r[0] for r in rows]
 
 
-def publish(warehouse: Path, target: Path, parquet_dir: Path, schema: str = "main_marts") -> list[str]:
+def publish(
+    warehouse: Path, target: Path, parquet_dir: Path, schema: str = "main_marts", docs_site: bool = False
+) -> list[str]:
+    """``docs_site``: also dbt's static docs site, as ``docs/index.html`` beside ``target``."""
+    from siyu import publish_docs
+
     tables = mart_tables(warehouse, schema)
     if not tables:
         raise RuntimeError(f"no marts in schema {schema} of {warehouse}: nothing to publish")
@@ -41,6 +46,7 @@ def publish(warehouse: Path, target: Path, parquet_dir: Path, schema: str = "mai
         for t in tables:
             con.execute(f'create table pub.main."{t}" as select * from wh.{schema}."{t}"')
             con.execute(f"copy wh.{schema}.\"{t}\" to '{tmp_parquet / (t + '.parquet')}' (format parquet)")
+        publish_docs.carry_docs(con, "wh", schema, "pub", tables, tmp_parquet)  # comments, Parquet metadata
         con.execute("detach pub")
     os.replace(tmp, target)
     old = parquet_dir.with_name(f".{parquet_dir.name}.old")
@@ -49,4 +55,6 @@ def publish(warehouse: Path, target: Path, parquet_dir: Path, schema: str = "mai
         os.replace(parquet_dir, old)
     os.replace(tmp_parquet, parquet_dir)
     shutil.rmtree(old, ignore_errors=True)
+    if docs_site:
+        publish_docs.publish_docs_site(publish_docs.build_docs_site(warehouse), target.parent / "docs")
     return tables

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 from rich.console import Console
@@ -36,6 +37,18 @@ def mart_counts() -> dict[str, int]:
 def quality_results(date: str) -> list[dict]:
     folder = settings().home / "quality" / date
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+
+
+def write_html_report(date: str, out: Path | None = None) -> Path:
+    """The day's report page, ``exports/<date>/report.html`` unless ``out`` says otherwise."""
+    from siyu.report_html import identity_truth, write_report
+
+    s = settings()
+    if not s.published.exists():
+        raise FileNotFoundError(f"no published marts at {s.published}: run the warehouse DAG first")
+    truth = identity_truth(s.published, s.sim_dir / "truth" / "identifiers.parquet", s.pii_key)
+    target = out or s.home / "exports" / date / "report.html"
+    return write_report(s.published, target, date, quality_results(date), truth)
 
 
 def print_summary(date: str) -> None:
@@ -115,16 +128,10 @@ def print_quarantine(date: str) -> None:
         rows.append(("tracking.events (landing)", "unreadable line or file", lines.row_count))
     if not s.published.exists():
         return
+    from siyu.report_panels import quarantine_counts
+
     with duckdb.connect(str(s.published), read_only=True) as con:
-        present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-        if "data_quarantine" in present:
-            rows += con.execute(
-                "select entity, reason, count(*) from data_quarantine group by 1, 2 order by 1, 2"
-            ).fetchall()
-        if "identity_quarantine" in present:
-            rows += con.execute(
-                "select 'identity graph', reason, count(*) from identity_quarantine group by 2 order by 2"
-            ).fetchall()
+        rows += quarantine_counts(con)
     table = Table(title="Quarantined (set aside with a reason, never dropped)")
     for col in ("where", "reason", "rows"):
         table.add_column(col, justify="right" if col == "rows" else "left")

@@ -158,7 +158,7 @@ def publish(dt: str) -> list[str]:
 
     _release_warehouse()
     s = settings()
-    tables = publish_marts(s.warehouse, s.published, s.published.parent / "parquet")
+    tables = publish_marts(s.warehouse, s.published, s.published.parent / "parquet", docs_site=True)
     log.info("published %d marts for %s to %s", len(tables), dt, s.published)
     return tables
 

@@ -10,7 +10,9 @@ export keeps working while marts are added.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -87,7 +89,19 @@ def audience_query(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
-def _write(table: pa.Table, folder: Path, name: str) -> dict[str, str]:
+# Excel on Chinese Windows reads a CSV without a byte-order mark in the ANSI code page (GBK/CP936) and
+# garbles UTF-8; with the BOM it reads UTF-8. gb18030 (a superset of GBK) suits older tools.
+CSV_ENCODINGS = ("utf-8-sig", "gb18030", "utf-8")
+
+
+def csv_encoding() -> str:
+    encoding = os.environ.get("SIYU_EXPORT_CSV_ENCODING", "utf-8-sig").lower()
+    if encoding not in CSV_ENCODINGS:
+        raise ValueError(f"SIYU_EXPORT_CSV_ENCODING={encoding!r}: use one of {', '.join(CSV_ENCODINGS)}")
+    return encoding
+
+
+def _write(table: pa.Table, folder: Path, name: str, encoding: str) -> dict[str, str]:
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     pq.write_table(table, parquet, compression="zstd")
     # CSV readers want flat cells: lists become JSON arrays.
@@ -106,12 +120,15 @@ def _write(table: pa.Table, folder: Path, name: str) -> dict[str, str]:
             for c in table.column_names
         }
     )
-    pacsv.write_csv(flat, csv)
+    buffer = io.BytesIO()
+    pacsv.write_csv(flat, buffer)  # pyarrow writes UTF-8: re-encoded (and BOM added) as configured
+    csv.write_bytes(buffer.getvalue().decode("utf-8").encode(encoding))
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (parquet, csv)}
 
 
 def export_date(published: Path, exports_root: Path, date: str) -> dict:
     """Write the profile and audience files of ``date``; returns the manifest."""
+    encoding = csv_encoding()
     with duckdb.connect(str(published), read_only=True) as con:
         profiles = con.sql(profile_query(con)).to_arrow_table()
         audiences = con.sql(audience_query(con)).to_arrow_table()
@@ -123,7 +140,10 @@ def export_date(published: Path, exports_root: Path, date: str) -> dict:
     exports_root.mkdir(parents=True, exist_ok=True)
     tmp = exports_root / f".{date}.{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir()
-    files = {**_write(profiles, tmp, "customer_profiles"), **_write(audiences, tmp, "staff_audiences")}
+    files = {
+        **_write(profiles, tmp, "customer_profiles", encoding),
+        **_write(audiences, tmp, "staff_audiences", encoding),
+    }
     # WeCom's add_msg_template takes one sender and up to 10,000 external_userids: ready to post.
     (tmp / "staff_audiences.json").write_text(json.dumps(by_staff, indent=1, sort_keys=True))
     files["staff_audiences.json"] = hashlib.sha256((tmp / "staff_audiences.json").read_bytes()).hexdigest()
@@ -136,6 +156,7 @@ def export_date(published: Path, exports_root: Path, date: str) -> dict:
         },
         "columns": {"customer_profiles": profiles.column_names},
         "files": files,
+        "csv_encoding": encoding,
     }
     (tmp / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     final = exports_root / date

@@ -53,7 +53,8 @@ def test_export_is_complete_and_idempotent(tmp_path):
     assert profiles[0]["customer_id"] == "c1" and profiles[0]["tags"] == ["high_value"]
     assert profiles[1]["tags"] is None
     assert json.loads((folder / "staff_audiences.json").read_text()) == {"s1": ["e1", "e2"], "s2": ["e1"]}
-    assert (folder / "customer_profiles.csv").read_text().splitlines()[0].startswith('"customer_id"')
+    header = (folder / "customer_profiles.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith('"customer_id"')
     assert not [p for p in (tmp_path / "exports").iterdir() if p.name.startswith(".")]
 
 
