@@ -180,7 +180,12 @@ def convert(
             "linked_on": today if external_userid else None,
         }
     stats["left_for_later"] = len(due) - stats["asked"]
-    stats["matched_pending"] = _match_pending(client, links, contacts, today)
+    try:
+        stats["matched_pending"] = _match_pending(client, links, contacts, today)
+    except WeComError as error:  # the conversions asked so far still land
+        if error.errcode not in QUOTA_ERRORS:
+            raise ConversionFailed(error, [links[k] for k in sorted(links)], stats) from None
+        stats["stopped"] = f"quota (errcode {error.errcode}) while matching pending_ids"
     return [links[k] for k in sorted(links)], stats
 
 

@@ -43,20 +43,43 @@ def rows(lake: Lake, entity: str) -> list[dict]:
     return lake.read(Partition("wecom", entity, DT)).to_pylist()
 
 
-def test_no_secret_or_token_reaches_any_log_even_at_debug(corp, tmp_path, caplog):
-    """httpx logs each request URL at INFO: gettoken's corpsecret, every call's access_token."""
-    caplog.set_level(logging.DEBUG)
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_no_secret_or_token_reaches_any_log_even_at_debug(corp):
+    """httpx logs each request URL at INFO: gettoken's corpsecret, every call's access_token. A handler
+    on each of httpx's loggers at DEBUG (whatever Airflow's logging config did to their propagation)."""
+    from siyu.sources.wecom.client import HTTP_LOGGERS, WeComClient
+
+    collect = Collect()
+    loggers = [logging.getLogger(n) for n in (*HTTP_LOGGERS, WeComClient.__module__, "tenacity")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(collect)
+        lg.setLevel(logging.DEBUG)
     server, _ = serve(corp, port=0)
     try:
         with make_client(server) as client:
+            client.follow_users()
+            server.state.expire_tokens()  # a refresh logs too
             client.follow_users()
             token = client._token
     finally:
         server.shutdown()
         server.server_close()
-    assert "HTTP Request" in caplog.text  # httpx did log its requests...
-    assert DEMO_SECRET not in caplog.text and token not in caplog.text  # ...without the secrets
-    assert "corpsecret=***" in caplog.text
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.removeHandler(collect)
+            lg.setLevel(level)
+    text = "\n".join(collect.lines)
+    assert "HTTP Request" in text and "send_request_headers" in text  # httpx and httpcore did log...
+    assert DEMO_SECRET not in text and token not in text  # ...without the secrets
+    assert "corpsecret=***" in text and "access_token=***" in text
 
 
 def test_errors_name_the_errcode_and_its_documented_meaning(corp):

@@ -199,6 +199,22 @@ def test_a_spent_quota_stops_cleanly_and_the_next_run_continues(tmp_path):
     assert {r["openid"] for r in run([contact("wmA")], lake, DAY2)} == {"oA", "oB", "oC"}
 
 
+def test_a_failure_while_matching_pending_ids_still_lands_the_conversions(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    users(lake, DAY1, [("uA", "oA"), ("uB", "oB")])
+    land_rows(lake, "wecom", "external_contacts", DAY1, [{"external_userid": "wmB", "type": 1}])
+    limits = {"idconvert/batch/external_userid_to_pending_id": (0, 0)}  # blocked at once: 45009
+    server, _ = serve_pairs([contact("wmA")], limits=limits)
+    try:
+        with make_idconvert_client(server, attempts=2) as client:
+            manifest = land_unionid_links(client, lake, DAY1, today=dt.date(2026, 11, 23))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert manifest.row_count == 2 and manifest.window["asked"] == 2
+    assert manifest.window["stopped"].startswith("quota (errcode 45009) while matching")
+
+
 def test_the_quota_is_a_budget_of_real_days_and_months_across_runs(tmp_path):
     """Budgets count the real day and month the calls were made on: a backfill of two dates on one
     day shares that day's budget; a new month brings a new monthly one."""
