@@ -126,7 +126,8 @@ def carry_docs(
 
 def build_docs_site(warehouse: Path) -> Path:
     """``dbt docs generate --static`` against ``warehouse``: the one-file site (a temp folder's
-    static_index.html). Compiled SQL is skipped (--no-compile): the site documents, it does not run."""
+    static_index.html). The static page embeds manifest.json, which dbt writes only when it compiles
+    (with --no-compile it would read a manifest it never wrote)."""
     from dbt.cli.main import dbtRunner
 
     from siyu.warehouse import dbt_env, dbt_project_dir, environ, release_duckdb
@@ -137,7 +138,6 @@ def build_docs_site(warehouse: Path) -> Path:
         "docs",
         "generate",
         "--static",
-        "--no-compile",
         "--project-dir",
         str(project),
         "--profiles-dir",
