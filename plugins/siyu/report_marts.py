@@ -44,8 +44,13 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
             grids.append(_table("Lifecycle stages", ("stage", "customers"), q.lifecycle_stages(con, date)))
             flows = [(f"{a} → {b}", n) for a, b, n in q.lifecycle_flows(con, date) if a != "none"][:6]
             grids.append(_table("Lifecycle flows, last 7 days", ("flow", "customers"), flows))
+        print_referrals_and_predictions(console, con, present, date)
+        if "co_creators" in present:
+            grids.append(_table("Top co-creators (共创)",
+                                ("customer", "sold", "net sales", "commission", "recruits"),
+                                q.top_co_creators(con, 5)))  # fmt: skip
         if "recommender_ranking" in present:
-            grids.append(_table("Top recommenders this month", ("customer", "referred", "their spend"),
+            grids.append(_table("Top recommenders this month", ("customer", "referred", "their net spend"),
                                 q.top_recommenders(con, date, 5)))  # fmt: skip
         if "customer_tags" in present:
             grids.append(_table("Top tags", ("tag (class)", "customers"), q.top_tags(con)))
@@ -53,3 +58,45 @@ def print_marts_summary(console: Console, published: str, date: str) -> None:
         from rich.columns import Columns
 
         console.print(Columns(grids))
+
+
+def print_referrals_and_predictions(console: Console, con, present: set[str], date: str) -> None:
+    """One line each: the referral trees, this month's fission, the predictions' holdout validation,
+    and the events still waiting for their identity."""
+    if "referral_trees" in present:
+        trees, largest, deepest, spend = con.execute(
+            "select count(*) filter (where depth = 0), max(tree_size) filter (where depth = 0), "
+            "max(depth), max(descendants_net_spend) filter (where depth = 0) from referral_trees"
+        ).fetchall()[0]
+        console.print(
+            f"Referral trees: {int(trees or 0):,} roots; largest tree {int(largest or 0):,} customers "
+            f"({int(spend or 0):,} net spend down the chain); deepest chain {int(deepest or 0)} steps"
+        )
+    if "referral_fission_monthly" in present:
+        month = con.execute(
+            "select inviters, invitees, fission_coefficient, k_factor from referral_fission_monthly "
+            "where campaign = 'all' and month = date_trunc('month', cast(? as date))",
+            [date],
+        ).fetchall()
+        if month:
+            inviters, invitees, coefficient, k = month[0]
+            console.print(
+                f"Fission this month: {inviters:,} inviters brought {invitees:,} customers "
+                f"(coefficient {coefficient:.2f}, K-factor {k if k is None else round(k, 4)})"
+            )
+    if "prediction_validation" in present:
+        check = con.execute(
+            "select holdout_days, customers, predicted_purchases, actual_purchases, total_relative_error, "
+            "mae_per_customer from prediction_validation where as_of_date = ?",
+            [date],
+        ).fetchall()
+        if check:
+            days, customers, predicted, actual, error, mae = check[0]
+            console.print(
+                f"Predictions, holdout of the last {days} days on {customers:,} buyers: predicted "
+                f"{predicted or 0:,.0f} purchases, actual {actual or 0:,} "
+                f"(total error {(error or 0):+.1%}), mean absolute error {mae or 0:.3f} per customer"
+            )
+    if "events_awaiting_identity" in present:
+        (waiting,) = con.execute("select count(*) from events_awaiting_identity").fetchall()[0]
+        console.print(f"Events waiting for their identity to land: {waiting:,}")

@@ -195,6 +195,16 @@ def top_recommenders(con: duckdb.DuckDBPyConnection, date: str, top: int = 10) -
     ).fetchall()
 
 
+def top_co_creators(con: duckdb.DuckDBPyConnection, top: int = 5) -> list[tuple[str, int, int, int, int]]:
+    """The best co-creators (共创): (customer, orders sold, net sales, commission, customers recruited)."""
+    return con.execute(
+        "select customer_id, orders_sold::int, sales_net::int, "
+        "(commission_settled + commission_pending)::int, referred_customers::int "
+        "from co_creators where rank <= ? order by rank, customer_id",
+        [top],
+    ).fetchall()
+
+
 def top_tags(con: duckdb.DuckDBPyConnection, top: int = 8) -> list[tuple[str, int]]:
     return con.execute(
         "select tag_name || ' (' || tag_class || ')', count(*)::int from customer_tags "

@@ -28,6 +28,7 @@ def test_ingest_lands_exactly_the_simulators_rows_despite_api_faults(demo_home):
         "appdb/orders": stats["appdb_orders"],
         "appdb/order_items": stats["appdb_order_items"],
         "appdb/refunds": stats["appdb_refunds"],
+        "appdb/commissions": stats["appdb_commissions"],
         "tracking/events": stats["tracking_events"],
         "tracking/events_quarantine": stats["tracking_corrupt_lines"],
     }
