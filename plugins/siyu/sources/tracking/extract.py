@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from siyu.contracts import TRACKING_EVENTS, raw_schema
-from siyu.lake import Lake, Manifest, Partition
+from siyu.lake import Lake, Manifest, Partition, restrict
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class Ledger:
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{date}.json.tmp"
         tmp.write_text(json.dumps(dict(sorted(files.items())), indent=0))
+        restrict(self.folder)
         tmp.replace(self.folder / f"{date}.json")
 
 
