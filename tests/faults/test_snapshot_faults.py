@@ -18,13 +18,16 @@ def snapshot(members_gender) -> dict[str, list[dict]]:
     }
 
 
+def files(lake: Lake) -> dict:
+    return {e: lake.manifest(Partition("wecom", e, DAY)).files for e in ("external_contacts", "group_members")}
+
+
 def test_a_conversion_error_mid_snapshot_writes_nothing(tmp_path):
     lake = Lake(str(tmp_path))
     write_snapshot(lake, DAY, snapshot(2))
-    before = {e: lake.manifest(Partition("wecom", e, DAY)).files for e in ("external_contacts", "group_members")}
+    before = files(lake)
     bad = snapshot("not a number")  # the last entity fails to convert
     bad["external_contacts"][0]["external_userid"] = "wm2"
     with pytest.raises(Exception):  # noqa: B017 - pyarrow's conversion error, whatever its class
         write_snapshot(lake, DAY, bad)
-    after = {e: lake.manifest(Partition("wecom", e, DAY)).files for e in ("external_contacts", "group_members")}
-    assert after == before
+    assert files(lake) == before
