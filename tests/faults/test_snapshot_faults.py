@@ -19,7 +19,8 @@ def snapshot(members_gender) -> dict[str, list[dict]]:
 
 
 def files(lake: Lake) -> dict:
-    return {e: lake.manifest(Partition("wecom", e, DAY)).files for e in ("external_contacts", "group_members")}
+    entities = ("external_contacts", "group_members")
+    return {e: lake.manifest(Partition("wecom", e, DAY)).files for e in entities}
 
 
 def test_a_conversion_error_mid_snapshot_writes_nothing(tmp_path):
