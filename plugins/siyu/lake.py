@@ -4,15 +4,21 @@ Layout: ``<lake>/raw/<source>/<entity>/dt=<YYYY-MM-DD>/part-0000.parquet`` + ``_
 A partition is written in full to a hidden temp dir beside its final place and then renamed in, so a
 reader (or a crash) never sees half a partition. Re-writing a date replaces the partition whole. The
 lake root is a local path or any fsspec URL.
+
+Everything Siyu writes on local disk (lake, published marts, exports, quality results) is owner-only,
+files 0600 and folders 0700 (``restrict``), unless ``SIYU_FILE_MODE`` says otherwise (e.g. ``0640``
+for a group of BI readers; folders get the matching search bits).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import fsspec
@@ -21,6 +27,37 @@ import pyarrow.parquet as pq
 
 MANIFEST = "_manifest.json"
 PART = "part-0000.parquet"
+
+
+def output_modes() -> tuple[int, int]:
+    """(file mode, folder mode) for outputs: SIYU_FILE_MODE (octal), 0600 by default."""
+    file_mode = int(os.environ.get("SIYU_FILE_MODE", "0600"), 8) & 0o666
+    search = ((file_mode & 0o444) >> 2)  # read permission → search permission on folders
+    return file_mode, file_mode | search
+
+
+def restrict(*paths: str | Path) -> None:
+    """Give local outputs the output modes, recursively (symlinks are left alone)."""
+    file_mode, dir_mode = output_modes()
+    for top in map(Path, paths):
+        if top.is_symlink() or not top.exists():
+            continue
+        if top.is_file():
+            top.chmod(file_mode)
+            continue
+        top.chmod(dir_mode)
+        for folder, dirs, files in os.walk(top):
+            for name in dirs:
+                if not (Path(folder) / name).is_symlink():
+                    (Path(folder) / name).chmod(dir_mode)
+            for name in files:
+                if not (Path(folder) / name).is_symlink():
+                    (Path(folder) / name).chmod(file_mode)
+
+
+def restrict_folder(folder: str | Path) -> None:
+    """One folder (not its content) to the output folder mode."""
+    Path(folder).chmod(output_modes()[1])
 
 
 def schema_fingerprint(schema: pa.Schema) -> str:
@@ -57,6 +94,7 @@ class Lake:
         self.fs, self.root = fsspec.core.url_to_fs(root)
         self.url = root
         self.root = self.root.rstrip("/")
+        self.local = self.fs.protocol in ("file", ("file", "local"))
 
     def path(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
@@ -101,6 +139,10 @@ class Lake:
         )
         with self.fs.open(f"{tmp}/{MANIFEST}", "w") as fh:
             fh.write(manifest.to_json())
+        if self.local:
+            restrict(tmp)
+            for folder in (parent, parent.rsplit("/", 1)[0], self.path("raw"), self.root):
+                restrict_folder(folder)
         self._swap_in(tmp, final)
         return manifest
 

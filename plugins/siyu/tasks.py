@@ -158,7 +158,7 @@ def publish(dt: str) -> list[str]:
 
     _release_warehouse()
     s = settings()
-    tables = publish_marts(s.warehouse, s.published, s.published.parent / "parquet", docs_site=True)
+    tables = publish_marts(s.warehouse, s.published, s.published.parent / "parquet", date=dt, docs_site=True)
     log.info("published %d marts for %s to %s", len(tables), dt, s.published)
     return tables
 
@@ -181,7 +181,7 @@ def sync_wecom_tags(dt: str, endpoint: WeComEndpoint | None = None) -> dict:
     s = settings()
     ep = endpoint or wecom_endpoint()
     with ep.client() as client:
-        summary = sync_tags(client, s.published)
+        summary = sync_tags(client, s.published, date=dt)
     folder = s.state_dir / "tag_sync"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{dt}.json").write_text(json.dumps(summary))

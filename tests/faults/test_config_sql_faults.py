@@ -61,14 +61,16 @@ def add_tags(project, *rows: str) -> None:
 @pytest.mark.slow
 def test_a_tag_reading_the_environment_fails_the_build_naming_the_tag(project_copy, tmp_path):
     add_tags(project_copy, "leak,basic,\"getenv('SIYU_PII_KEY') is not null\",reads the process environment")
-    with pytest.raises(DbtBuildError, match=r"tag 'leak': condition .*GETENV\('SIYU_PII_KEY'\).* is not allowed"):
+    refused = r"tag 'leak': condition .*GETENV\('SIYU_PII_KEY'\).* is not allowed"
+    with pytest.raises(DbtBuildError, match=refused):
         build_fixture_warehouse(tmp_path / "home", {DAY: LAKE[DAY]}, DAY)
     warehouse = tmp_path / "home" / "wh.duckdb"
     assert SECRET.encode() not in warehouse.read_bytes()
 
 
 @pytest.mark.parametrize("extra_vars, message", [
-    ({"rfm_window_days": "365) or (getenv('SIYU_PII_KEY') is not null"}, "var rfm_window_days must be a number"),
+    ({"rfm_window_days": "365) or (getenv('SIYU_PII_KEY') is not null"},
+     "var rfm_window_days must be a number"),
     ({"order_quarantine_checks": [["getenv('SIYU_PII_KEY') is not null", "x"]]}, "is not allowed: getenv\\("),
     ({"tier1_cities": "上海"}, "var tier1_cities must be a list"),
 ])
@@ -84,7 +86,8 @@ def test_quotes_in_tag_names_conditions_and_list_vars_stay_values(project_copy, 
     injected = "上海') or getenv('SIYU_PII_KEY') is not null or ('"
     warehouse = build_fixture_warehouse(tmp_path / "home", {DAY: LAKE[DAY]}, DAY, tier1_cities=[injected])
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tagged = con.execute("select count(*) from main_marts.customer_tags where tag_name = 'o''brien'").fetchone()
+        query = "select count(*) from main_marts.customer_tags where tag_name = 'o''brien'"
+        tagged = con.execute(query).fetchone()
         tiers = con.execute("select distinct city_tier from main_marts.dim_customers").fetchall()
     assert tagged[0] == con_count(warehouse) and (1,) not in tiers
     assert SECRET.encode() not in warehouse.read_bytes()

@@ -22,6 +22,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from siyu.lake import restrict
+from siyu.publish import newer_publication
+
 OPTIONAL = {  # mart → (its columns that go into the profile, as select expressions)
     "customer_rfm": ["rfm_class_cn", "segment as rfm_segment"],
     "customer_aipl": ["aipl_stage"],
@@ -127,7 +130,11 @@ def _write(table: pa.Table, folder: Path, name: str, encoding: str) -> dict[str,
 
 
 def export_date(published: Path, exports_root: Path, date: str) -> dict:
-    """Write the profile and audience files of ``date``; returns the manifest."""
+    """Write the profile and audience files of ``date``; returns the manifest. A date older than the
+    current publication (a backfill's build) exports nothing: the CRM acts on the newest marts only."""
+    newer = newer_publication(published, date)
+    if newer:
+        return {"date": date, "rows": {}, "skipped": f"the current publication is newer ({newer})"}
     encoding = csv_encoding()
     with duckdb.connect(str(published), read_only=True) as con:
         profiles = con.sql(profile_query(con)).to_arrow_table()
@@ -159,6 +166,7 @@ def export_date(published: Path, exports_root: Path, date: str) -> dict:
         "csv_encoding": encoding,
     }
     (tmp / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    restrict(tmp, exports_root)
     final = exports_root / date
     if final.exists():
         old = exports_root / f".{date}.old"

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from siyu.exports.tag_sync import apply, plan
+from siyu.publish import newer_publication
 from siyu.sources.wecom.client import WeComClient
 
 TAG_MAP = Path(__file__).with_name("tag_map.json")
@@ -58,7 +59,13 @@ def current_tags(client: WeComClient) -> dict[tuple[str, str], set[str]]:
     }
 
 
-def sync_tags(client: WeComClient, published: Path, dry_run: bool = False) -> dict:
+def sync_tags(client: WeComClient, published: Path, dry_run: bool = False, date: str | None = None) -> dict:
+    """Make WeCom's managed tags those of the published marts. For a ``date`` older than the current
+    publication (a backfill's build) nothing is written: WeCom follows the newest marts only."""
+    newer = newer_publication(published, date) if date else None
+    if newer:
+        skipped = f"the current publication is newer ({newer})"
+        return {"planned": 0, "adds": 0, "removes": 0, "skipped": skipped}
     mart_to_corp = corp_tag_ids(client, load_mapping())
     desired = desired_by_contact(published, mart_to_corp)
     if desired is None:  # never read "no tags mart" as "remove every managed tag"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from siyu.config import project_root, settings
-from siyu.lake import Lake, Partition
+from siyu.lake import Lake, Partition, restrict
 from siyu.quality.frames import mart_frame, raw_frame
 from siyu.quality.runner import Failure, QualityGateError, SuiteResult, gate, load_suite, run_suite
 
@@ -86,6 +86,7 @@ def _finish(results: list[SuiteResult], dt: str) -> dict:
     for r in results:
         write_result(r, dt)
     write_docs_index(dt)
+    restrict(settings().home / "quality", settings().home / "docs")
     for r in results:
         # Counts and expectation names only: samples may hold identifiers, they stay in the JSON.
         log.info(

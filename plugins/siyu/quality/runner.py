@@ -12,6 +12,8 @@ GX's SQL datasource fails on DuckDB, so marts are read into pandas too (see fram
 
 from __future__ import annotations
 
+import copy
+import html
 import json
 import math
 import time
@@ -149,13 +151,32 @@ def within_row_limit(failure: Failure, limit: int | None) -> bool:
     )
 
 
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_escaped(v) for v in value)
+    return value
+
+
 def render_data_docs(validation, path: Path) -> None:
-    """GX's own Data Docs page for one validation result (the renderer its site builder uses)."""
+    """GX's own Data Docs page for one validation result (the renderer its site builder uses).
+
+    GX's templates put failing values into the page as markup: a value from the data (a contact's
+    remark, an event's page) could carry a script. Every value is escaped before rendering.
+    """
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
+    safe = copy.deepcopy(validation)
+    for result in safe.results:
+        result.result = _escaped(result.result or {})
+        config = result.expectation_config
+        config.kwargs = _escaped(dict(config.kwargs))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(validation)))
+    path.write_text(DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(safe)))
 
 
 def run_suite(suite_path: Path, df: pd.DataFrame, docs_dir: Path | None = None) -> SuiteResult:

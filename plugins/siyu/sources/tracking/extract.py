@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from siyu.contracts import TRACKING_EVENTS, raw_schema
-from siyu.lake import Lake, Manifest, Partition
+from siyu.lake import Lake, Manifest, Partition, restrict
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class Ledger:
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{date}.json.tmp"
         tmp.write_text(json.dumps(dict(sorted(files.items())), indent=0))
+        restrict(self.folder)
         tmp.replace(self.folder / f"{date}.json")
 
 
@@ -261,20 +262,27 @@ def read_files(inbox: Path, names: list[str], seen: dict[str, str]) -> Batch:
     return batch
 
 
-def earlier_events(lake: Lake, date: str) -> dict[str, str]:
-    """event_id → payload digest of the events landed for earlier dates (cross-day de-duplication)."""
+def earlier_events(lake: Lake, date: str, cache: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+    """event_id → payload digest of the events landed for earlier dates (cross-day de-duplication).
+    ``cache`` (partition date → its events) lets one run landing many dates read each partition once."""
+    cache = {} if cache is None else cache
     seen: dict[str, str] = {}
     for d in lake.partitions("tracking", "events"):
         if d >= date:
             break
-        table = lake.read(Partition("tracking", "events", d)).select(["event_id", *PAYLOAD])
-        for row in table.to_pylist():
-            seen.setdefault(row["event_id"], payload_digest(row))
+        if d not in cache:
+            table = lake.read(Partition("tracking", "events", d)).select(["event_id", *PAYLOAD])
+            cache[d] = {row["event_id"]: payload_digest(row) for row in table.to_pylist()}
+        for event_id, digest in cache[d].items():
+            seen.setdefault(event_id, digest)
     return seen
 
 
-def _land_partition(inbox: Path, lake: Lake, date: str, names: list[str]) -> dict[str, Manifest]:
-    batch = read_files(inbox, names, earlier_events(lake, date))
+def _land_partition(
+    inbox: Path, lake: Lake, date: str, names: list[str], cache: dict[str, dict[str, str]]
+) -> dict[str, Manifest]:
+    batch = read_files(inbox, names, earlier_events(lake, date, cache))
+    cache[date] = {row["event_id"]: payload_digest(row) for row in batch.events}
     batch.events.sort(key=lambda r: r["event_id"])
     window = {"files": len(names), "duplicates_dropped": batch.duplicates}
     return {
@@ -291,9 +299,10 @@ def land_events(inbox: Path, lake: Lake, ledger: Ledger, date: str) -> dict[str,
     """Land the run's files; returns the manifests of ``date``'s partitions."""
     lake.recover("tracking")
     result: dict[str, Manifest] = {}
+    cache: dict[str, dict[str, str]] = {}
     for home, names in sorted(files_for_run(inbox, ledger, date).items()):
         digests = {n: file_digest(inbox / n) if (inbox / n).is_file() else None for n in names}
-        manifests = _land_partition(inbox, lake, home, names)
+        manifests = _land_partition(inbox, lake, home, names, cache)
         # The ledger is written last: a run that dies before it leaves the files free for its retry.
         ledger.record(home, digests)
         if home == date:

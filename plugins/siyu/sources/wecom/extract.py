@@ -337,14 +337,19 @@ def unassigned_rows(info: list[dict]) -> list[dict]:
 
 
 def write_snapshot(lake: Lake, logical_date: str, snapshot: dict[str, list[dict]]) -> dict[str, Manifest]:
-    manifests = {}
+    # Every entity is converted before any is written: a conversion error leaves the lake as the
+    # previous run left it, never half of this snapshot beside half of the last one.
+    tables = {}
     for entity, rows in snapshot.items():
         schema = raw_schema("wecom", entity)
-        table = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
+        tables[entity] = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows],
+                                              schema=schema)
+    manifests = {}
+    for entity, table in tables.items():
         manifests[entity] = lake.write(
             Partition("wecom", entity, logical_date), table, {"kind": "full_snapshot"}
         )
-        log.info("wecom.%s %s: %d rows", entity, logical_date, len(rows))
+        log.info("wecom.%s %s: %d rows", entity, logical_date, table.num_rows)
     return manifests
 
 
