@@ -14,6 +14,7 @@ from pathlib import Path
 
 from siyu.config import project_root, settings
 from siyu.lake import Lake, Partition
+from siyu.quality import freshness
 from siyu.quality.frames import mart_frame, raw_frame
 from siyu.quality.runner import Failure, QualityGateError, SuiteResult, gate, load_suite, run_suite
 
@@ -129,12 +130,15 @@ def run_raw_gate(dt: str) -> dict:
         _, source, entity = path.name.removesuffix(".json").split(".", 2)
         if lake.manifest(Partition(source, entity, dt)) is None:
             raise QualityGateError(f"{path.stem}: no lake partition for dt={dt}")
-        result = run_suite(path, raw_frame(source, entity, dt, lake), docs_dir(dt))
+        frame = raw_frame(source, entity, dt, lake)
+        result = run_suite(path, frame, docs_dir(dt))
         change = row_count_change(path, lake, source, entity, dt)
-        if change is not None:
-            (result.critical_failures if change.severity == "critical" else result.warnings).append(change)
+        stale = freshness.check(source, entity, dt, frame)  # dbt sources' declared freshness
+        for failure in (f for f in (change, stale) if f is not None):
+            (result.critical_failures if failure.severity == "critical" else result.warnings).append(failure)
             result.success = not result.critical_failures
         result.evaluated += 1 if load_suite(path).get("meta", {}).get("row_count_change") else 0
+        result.evaluated += 1 if (source, entity) in freshness.declared() else 0
         results.append(result)
     return _finish(results, dt)
 
