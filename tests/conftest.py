@@ -35,3 +35,18 @@ def airflow_env_vars(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory):
+    """The demo at small size, run once per session: the e2e, report page and BI reader tests read it."""
+    home = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SIYU_"))}
+    env["SIYU_HOME"] = str(home)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "siyu"), "demo", "--people", "400", "--days", "30",
+         "--seed", "11", "--faults", "0.1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return home, result.stdout

@@ -112,6 +112,20 @@ def report(
     print_summary(date)
 
 
+@app.command("superset-export")
+def superset_export(
+    out: Annotated[Path, typer.Option(help="the ZIP to write")] = Path("siyu_dashboard.zip"),
+    published_path: Annotated[
+        str | None, typer.Option(help="the published file's path as the Superset host sees it")
+    ] = None,
+) -> None:
+    """Write a Superset dashboard export (import ZIP) of the daily report's main charts."""
+    from siyu.config import settings
+    from siyu.superset_export import write_export
+
+    typer.echo(f"Superset export: {write_export(settings().published, out, published_path)}")
+
+
 @bench.command("appdb")
 @app.command("bench-appdb", hidden=True)
 def bench_appdb(

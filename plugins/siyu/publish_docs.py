@@ -53,8 +53,10 @@ def read_docs(
     """Comments of ``tables`` in ``database.schema``, timestamps' comments completed with UTC_NOTE."""
     docs = {t: TableDocs() for t in tables}
     for name, comment in con.execute(
-        "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ?",
-        [database, schema],
+        "select table_name, comment from duckdb_tables() where database_name = $db and schema_name = $schema "
+        "union all select view_name, comment from duckdb_views() "
+        "where database_name = $db and schema_name = $schema",  # some marts are views in the warehouse
+        {"db": database, "schema": schema},
     ).fetchall():
         if name in docs:
             docs[name].description = comment or ""
@@ -126,33 +128,22 @@ def carry_docs(
 
 def build_docs_site(warehouse: Path) -> Path:
     """``dbt docs generate --static`` against ``warehouse``: the one-file site (a temp folder's
-    static_index.html). The static page embeds manifest.json, which dbt writes only when it compiles
-    (with --no-compile it would read a manifest it never wrote)."""
+    static_index.html). Compiled SQL is skipped (--no-compile): the site documents, it does not run."""
     from dbt.cli.main import dbtRunner
 
     from siyu.warehouse import dbt_env, dbt_project_dir, environ, release_duckdb
 
     project = dbt_project_dir()
     work = Path(tempfile.mkdtemp(prefix="siyu-docs-"))
-    args = [
-        "docs",
-        "generate",
-        "--static",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-        "--vars",
-        json.dumps({"run_date": "1970-01-01"}),
-        "--quiet",
-    ]
+    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target-path",
+              str(work / "target"), "--log-path", str(work / "logs"), "--quiet",
+              "--vars", json.dumps({"run_date": "1970-01-01"})]  # fmt: skip
+    # --no-compile writes no manifest of its own: `dbt parse` writes the one the docs read.
     with environ({**dbt_env(), "SIYU_WAREHOUSE": str(warehouse)}):
         try:
-            result = dbtRunner().invoke(args)
+            result = dbtRunner().invoke(["parse", *common])
+            if result.success:
+                result = dbtRunner().invoke(["docs", "generate", "--static", "--no-compile", *common])
         finally:
             release_duckdb()
     site = work / "target" / "static_index.html"

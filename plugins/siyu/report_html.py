@@ -97,7 +97,8 @@ def kpi_panel(con: duckdb.DuckDBPyConnection, date: str) -> Panel:
                 domain={"row": 0, "column": i},
             )
         )
-    _layout(fig, 200, grid={"rows": 1, "columns": len(names), "pattern": "independent"})
+    _layout(fig, 250, grid={"rows": 1, "columns": len(names), "pattern": "independent"})
+    fig.update_layout(margin={"t": 90})  # room for the two-line titles above the numbers
     return Panel(
         "kpis", "今日指标 KPIs of the day", [fig], "增减为较前一天 (delta: against the previous day)."
     )
@@ -305,7 +306,8 @@ def identity_panel(con: duckdb.DuckDBPyConnection, truth: dict | None) -> Panel:
                 domain={"row": 0, "column": i},
             )
         )
-    _layout(numbers, 160, grid={"rows": 1, "columns": len(tiles), "pattern": "independent"})
+    _layout(numbers, 190, grid={"rows": 1, "columns": len(tiles), "pattern": "independent"})
+    numbers.update_layout(margin={"t": 60})
     rules = ident["matched_by"][::-1]
     by_rule = go.Figure(go.Bar(y=[r for r, _ in rules], x=[n for _, n in rules], orientation="h"))
     note = (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from siyu.config import project_root, settings
 from siyu.lake import Lake, Partition, restrict
+from siyu.quality import freshness
 from siyu.quality.frames import mart_frame, raw_frame
 from siyu.quality.runner import Failure, QualityGateError, SuiteResult, gate, load_suite, run_suite
 
@@ -193,12 +194,14 @@ def run_raw_gate(dt: str) -> dict:
         result = run_suite(path, frame, docs_dir(dt))
         meta = load_suite(path).get("meta", {})
         checks = [row_count_change(path, lake, source, entity, dt),
-                  scale_change(path, lake, source, entity, dt, frame), quarantined]
+                  scale_change(path, lake, source, entity, dt, frame), quarantined,
+                  freshness.check(source, entity, dt, frame)]  # dbt sources' declared freshness
         for check in checks:
             if check is not None:
                 (result.critical_failures if check.severity == "critical" else result.warnings).append(check)
         result.success = not result.critical_failures
         result.evaluated += sum(1 for k in ("row_count_change", "scale_change") if meta.get(k))
+        result.evaluated += 1 if (source, entity) in freshness.declared() else 0
         results.append(result)
     return _finish(results, dt)
 
