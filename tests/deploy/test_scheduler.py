@@ -127,7 +127,8 @@ def durations(stack: Stack, dag_id: str) -> list[float]:
 def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
     _require_servers()
     from siyu.run_context import china_day
-    from siyu.simulator.timeline import run_moment
+    from siyu.simulator.appdb import write_rows
+    from siyu.simulator.timeline import appdb_rows_at, run_moment
     from siyu.simulator.wecom_server import serve
     from siyu.simulator.world import build_world, write_world
 
@@ -138,7 +139,11 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
     day2 = day1 + dt.timedelta(days=1)
     home = tmp_path / "siyu"
     sim = home / "sim"
-    write_world(build_world(people=120, days=8, seed=5, end=day2), sim, f"sqlite:///{sim / 'appdb.sqlite'}")
+    appdb_url = f"sqlite:///{sim / 'appdb.sqlite'}"
+    world = build_world(people=120, days=8, seed=5, end=day2)
+    write_world(world, sim, appdb_url)
+    # the app DB as it stood when day 1's run read it (the simulator keeps only the final state)
+    write_rows(appdb_rows_at(world.appdb_rows, run_moment(day1).replace(tzinfo=None)), appdb_url)
     wecom_port = free_port()
     wecom, _ = serve(sim / "wecom_state.json", port=wecom_port, as_of=run_moment(day1))
     robot = serve_robot()
@@ -161,15 +166,18 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
             assert [r["run_type"] for r in runs] == ["scheduled"], runs
             assert china_day(runs[0]["logical_date"]) == day1, runs
         check_day(stack, home, day1, count=1)
+        report["landed"] = landed_vs_source(home, day1)
 
         # Day 2: triggered with its date; WeCom as the corp stands at the end of day 2.
         wecom.shutdown()
         wecom.server_close()
         wecom, _ = serve(sim / "wecom_state.json", port=wecom_port)
+        write_rows(world.appdb_rows, appdb_url)
         for dag_id in INGEST:
             stack.cli("dags", "trigger", dag_id, "--logical-date", day2.isoformat())
         stack.wait("day 2's exports", lambda: chain_done(stack, 2), 900)
         check_day(stack, home, day2, count=2)
+        report["landed"].update(landed_vs_source(home, day2))
         # a date already run cannot be triggered again: clearing its run redoes it (README)
         again = stack.cli("dags", "trigger", "siyu_ingest_appdb", "--logical-date", day2.isoformat(),
                           check=False)
@@ -180,7 +188,6 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
 
         # The published marts equal a `dags test` build of the same lake, day 1 then day 2.
         report["dags_test_seconds"] = same_as_dags_test(home, tmp_path / "dags_test", day1, day2)
-        report["landed"] = landed_vs_source(home, day1, day2)
 
         # WeCom away: its ingest fails and alerts; the app DB lands; the warehouse waits.
         wecom.shutdown()
