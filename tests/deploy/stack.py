@@ -167,6 +167,16 @@ class Stack:
             tails = {n: (self.home / "logs" / f"{n}.log").read_text()[-2000:] for n in dead}
             raise RuntimeError(f"stack processes exited: {dead}\n{json.dumps(tails, indent=1)}")
 
+    def api_ready(self) -> bool:
+        import urllib.request
+
+        try:
+            url = f"http://127.0.0.1:{self.api_port}/api/v2/monitor/health"
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
     # -- the metadata DB, read directly ---------------------------------------------------------
     def query(self, sql: str, *params) -> list[tuple]:
         import psycopg

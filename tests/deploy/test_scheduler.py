@@ -182,6 +182,8 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
         again = stack.cli("dags", "trigger", "siyu_ingest_appdb", "--logical-date", day2.isoformat(),
                           check=False)
         assert again.returncode != 0
+        screens = Path(os.environ.get("SIYU_SCREENSHOT_DIR", tmp_path / "screens"))
+        report["screens"] = screenshots(stack, screens)
         report["chain"] = {d: [(str(r["start_date"]), str(r["end_date"])) for r in stack.runs(d)]
                            for d in (*INGEST, *CHAIN)}
         report["scheduler_seconds"] = {d: durations(stack, d) for d in (*INGEST, *CHAIN)}
@@ -225,6 +227,33 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
         (out / f"scheduler_{executor}.json").write_text(json.dumps(report, indent=1, default=str))
         print(json.dumps(report, indent=1, default=str))
     assert all(p.poll() is not None for p in stack.processes.values())
+
+
+SCREENS = {"dags": "/dags", "warehouse": "/dags/siyu_warehouse/runs", "assets": "/assets"}
+
+
+def screenshots(stack: Stack, folder: Path) -> dict[str, int]:
+    """The Airflow UI of the running stack, by headless chromium (skipped where none is installed)."""
+    import subprocess
+    import tempfile
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return {}
+    stack.wait("the api-server", stack.api_ready, 120)
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for name, path in SCREENS.items():
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run([
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", "--window-size=1400,900", "--virtual-time-budget=15000",
+                f"--screenshot={folder / (name + '.png')}", f"http://127.0.0.1:{stack.api_port}{path}",
+            ], capture_output=True, timeout=120, check=True)
+        sizes[name] = (folder / f"{name}.png").stat().st_size
+        assert sizes[name] > 20_000, (name, sizes[name])  # a rendered page, not a blank one
+    return sizes
 
 
 def _exit_on_sigterm(*_):
