@@ -1,33 +1,35 @@
 """Published marts → CRM export files (profiles, staff audiences), customer tags written back to WeCom,
 and the day's HTML report (exports/<date>/report.html)."""
 
-import pendulum
 from airflow.sdk import dag, task
 
 from siyu.assets import PUBLISHED_MARTS
+from siyu.dag_defaults import LOCAL_QUEUE, TRANSIENT, dag_args
 from siyu.run_context import run_date
+
+DOC = """
+Runs on each publication of the marts, for the China day the publication carries: writes
+`exports/<dt>/` (customer profiles, staff audiences, a manifest) and syncs customer tags to WeCom
+(`mark_tag`, planned against what WeCom holds, so a re-run never tags twice).
+"""
 
 
 @dag(
-    dag_id="siyu_exports",
-    schedule=[PUBLISHED_MARTS],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["siyu", "exports"],
+    dag_id="siyu_exports", schedule=[PUBLISHED_MARTS],
+    **dag_args(timeout_hours=2, doc=DOC, tags=["exports"]),
 )
 def siyu_exports():
     @task
     def resolve_run_date(**context) -> str:
         return run_date(context)
 
-    @task
+    @task(queue=LOCAL_QUEUE)
     def export_files(dt: str):
         from siyu import tasks
 
         return tasks.export_crm(dt)
 
-    @task(retries=2, retry_delay=pendulum.duration(minutes=5))
+    @task(queue=LOCAL_QUEUE, **TRANSIENT)
     def sync_tags(dt: str):
         from siyu import tasks
 

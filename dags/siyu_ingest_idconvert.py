@@ -1,27 +1,25 @@
-"""WeCom ID conversion of the mini-program users → raw lake: which WeCom contact each one is.
+"""WeCom ID conversion of the mini-program users → raw lake: which WeCom contact each one is."""
 
-Runs once both the day's mini-program users and the day's WeCom contacts have landed: it converts the
-new users' (unionid, openid) and matches the day's contacts against earlier pending conversions.
-"""
-
-import pendulum
 from airflow.sdk import dag, task
 
 from siyu.assets import UNIONID_LINKS, raw_asset
+from siyu.dag_defaults import TRANSIENT, dag_args
 from siyu.run_context import mark_landed, run_date
+
+DOC = """
+Runs once both the day's mini-program users and the day's WeCom contacts have landed (their asset
+events carry the day): converts the new users' (unionid, openid) through WeCom and matches the day's
+contacts against earlier pending conversions.
+"""
 
 
 @dag(
     dag_id="siyu_ingest_idconvert",
     schedule=[raw_asset("appdb", "mp_users"), raw_asset("wecom", "external_contacts")],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["siyu", "ingest"],
-    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=2)},
+    **dag_args(timeout_hours=4, doc=DOC, tags=["ingest"]),
 )
 def siyu_ingest_idconvert():
-    @task(outlets=[UNIONID_LINKS])
+    @task(outlets=[UNIONID_LINKS], **TRANSIENT)
     def convert_unionids(**context):
         from siyu import tasks
 

@@ -1,25 +1,22 @@
 """Mini-program tracking log files from the inbox → de-duplicated events (and a quarantine) in the lake."""
 
-import pendulum
 from airflow.sdk import dag, task
 
 from siyu.assets import raw_assets
+from siyu.dag_defaults import DAILY, LOCAL_QUEUE, dag_args
 from siyu.run_context import mark_landed, run_date
 
 TRACKING = raw_assets("tracking")
+DOC = """
+Lands the tracking files named for the China day (and any earlier file no run took yet) as
+de-duplicated events, bad lines quarantined with a reason. The processed-files ledger has one
+writer: the task runs on the `siyu_local` queue, which one worker serves.
+"""
 
 
-@dag(
-    dag_id="siyu_ingest_tracking",
-    schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,  # the processed-files ledger has one writer
-    tags=["siyu", "ingest"],
-    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=2)},
-)
+@dag(dag_id="siyu_ingest_tracking", schedule=DAILY, **dag_args(timeout_hours=4, doc=DOC, tags=["ingest"]))
 def siyu_ingest_tracking():
-    @task(outlets=TRACKING)
+    @task(outlets=TRACKING, queue=LOCAL_QUEUE)
     def land_events(**context):
         from siyu import tasks
 

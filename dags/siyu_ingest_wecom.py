@@ -1,25 +1,22 @@
 """WeCom contacts, follow users, groups, tags, contact ways and staff stats → raw lake (daily snapshot)."""
 
-import pendulum
 from airflow.sdk import dag, task
 
 from siyu.assets import raw_assets
+from siyu.dag_defaults import DAILY, TRANSIENT, dag_args
 from siyu.run_context import mark_landed, run_date
 
 WECOM = raw_assets("wecom")
+DOC = """
+Snapshots WeCom (external contacts with their staff relations, groups and members, corp tags,
+contact ways, staff behaviour) for the China day; WeCom is a snapshot API, so a day's partition is
+the corp as the run found it. Retries transient API errors; the client paces each API under its quota.
+"""
 
 
-@dag(
-    dag_id="siyu_ingest_wecom",
-    schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["siyu", "ingest"],
-    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=2)},
-)
+@dag(dag_id="siyu_ingest_wecom", schedule=DAILY, **dag_args(timeout_hours=4, doc=DOC, tags=["ingest"]))
 def siyu_ingest_wecom():
-    @task(outlets=WECOM)
+    @task(outlets=WECOM, **TRANSIENT)
     def land_snapshot(**context):
         from siyu import tasks
 

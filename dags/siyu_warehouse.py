@@ -1,21 +1,25 @@
-"""Raw gate → dbt build (Cosmos) → marts gate → publish. Runs when every raw entity has landed."""
+"""Raw gate → dbt build → marts gate → publish. Runs when every raw entity has landed."""
 
-import pendulum
 from airflow.sdk import dag, task
-from cosmos import DbtTaskGroup
 
 from siyu.assets import PUBLISHED_MARTS, all_raw_assets
-from siyu.dbt_cosmos import DUCKDB_POOL, cosmos_configs
+from siyu.dag_defaults import LOCAL_QUEUE, dag_args
 from siyu.run_context import run_date
+from siyu.warehouse_build import DUCKDB_POOL
+
+DOC = """
+Builds the China day its triggering lake events carry (`dt`), once every raw entity and the ID
+conversion have landed that day: a failed ingest leaves it waiting. The raw Great Expectations
+gate stops bad input before dbt; `dbt_build` runs one in-process `dbt build` (its log and return
+value list every model's and test's status and seconds); the marts gate stops a bad build before
+publish. Only this DAG writes the DuckDB file (queue `siyu_local`, pool `siyu_duckdb`).
+Rebuild a day: `airflow dags trigger siyu_warehouse --logical-date D`, or clear its run.
+"""
 
 
 @dag(
-    dag_id="siyu_warehouse",
-    schedule=all_raw_assets(),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,  # one writer of the DuckDB file at a time
-    tags=["siyu", "warehouse"],
+    dag_id="siyu_warehouse", schedule=all_raw_assets(),
+    **dag_args(timeout_hours=3, doc=DOC, tags=["warehouse"]),
 )
 def siyu_warehouse():
     @task
@@ -28,13 +32,13 @@ def siyu_warehouse():
 
         return tasks.raw_gate(dt)
 
-    @task(pool=DUCKDB_POOL)
+    @task(pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
     def marts_gate(dt: str):
         from siyu import tasks
 
         return tasks.marts_gate(dt)
 
-    @task(outlets=[PUBLISHED_MARTS], pool=DUCKDB_POOL)
+    @task(outlets=[PUBLISHED_MARTS], pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
     def publish(dt: str, **context):
         from siyu import tasks
 
@@ -42,12 +46,14 @@ def siyu_warehouse():
         context["outlet_events"][PUBLISHED_MARTS].extra = {"dt": dt}
         return published
 
+    @task(pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
+    def dbt_build(dt: str):
+        from siyu.warehouse_build import build_warehouse
+
+        return build_warehouse(dt)
+
     dt = resolve_run_date()
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        **cosmos_configs(run_date="{{ ti.xcom_pull(task_ids='resolve_run_date') }}"),
-    )
-    raw_gate(dt) >> dbt >> marts_gate(dt) >> publish(dt)
+    raw_gate(dt) >> dbt_build(dt) >> marts_gate(dt) >> publish(dt)
 
 
 siyu_warehouse()

@@ -85,9 +85,9 @@ def demo(
 @app.command()
 def dag(
     dag_id: Annotated[str, typer.Argument(help="e.g. siyu_ingest_wecom, siyu_warehouse")],
-    date: Annotated[str, typer.Argument(help="logical date, YYYY-MM-DD")],
+    date: Annotated[str, typer.Argument(help="the China day to land or build, YYYY-MM-DD")],
 ) -> None:
-    """Run one DAG for one logical date on the local setup the demo uses (re-run or backfill)."""
+    """Run one DAG for one China day on the local setup the demo uses (re-run or backfill)."""
     from siyu.demo import run_one_dag
 
     run_one_dag(dag_id, date)

@@ -6,6 +6,8 @@ docker-compose deployment runs, one logical date at a time.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from siyu.config import project_root, settings
 
-DUCKDB_POOL = "siyu_duckdb"  # kept in step with siyu.dbt_cosmos.DUCKDB_POOL (that module imports Cosmos)
+DUCKDB_POOL = "siyu_duckdb"  # kept in step with siyu.warehouse_build.DUCKDB_POOL (that module is the DAG's)
 
 
 def airflow_bin() -> str:
@@ -36,12 +38,12 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             # siyu is an installed package, not an Airflow plugin: scanning plugins/ would import all of it.
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(airflow_home / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # A date given without a zone (`siyu dag X 2026-11-24`, `airflow dags trigger --logical-date`)
+            # is a China day, as in the compose deployment.
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
-            # Cosmos keeps its dbt ls cache in Airflow Variables by default; a local dir is simpler here.
-            "AIRFLOW__COSMOS__CACHE_DIR": str(s.home / "cosmos_cache"),
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # offline by default: no usage pings
             "DO_NOT_TRACK": "1",
             "NO_COLOR": "1",
         }
@@ -71,8 +73,38 @@ def ensure_metadata_db(env: dict[str, str]) -> None:
     marker.touch()
 
 
+class RunInProgress(RuntimeError):
+    """Another local run of the same DAG and date holds its lock."""
+
+
+@contextlib.contextmanager
+def run_lock(home: Path, dag_id: str, logical_date: str):
+    """One local run per DAG and date: a second would overwrite the first's log and lake partition."""
+    folder = home / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{dag_id}_{logical_date}.lock").open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise RunInProgress(
+                f"{dag_id} {logical_date} is already running here (pid {fh.read().strip() or '?'}); "
+                "wait for it to finish"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
 def dags_test(dag_id: str, logical_date: str, env: dict[str, str], log_dir: Path | None = None) -> Path:
-    """Run one DAG for one logical date; raise with the log's path when any task fails."""
+    """Run one DAG for one logical date (a China day); raise with the log's path when any task fails."""
+    with run_lock(Path(env["SIYU_HOME"]), dag_id, logical_date):
+        return _dags_test(dag_id, logical_date, env, log_dir)
+
+
+def _dags_test(dag_id: str, logical_date: str, env: dict[str, str], log_dir: Path | None) -> Path:
     log_dir = log_dir or Path(env["SIYU_HOME"]) / "logs"
     log = log_dir / f"{dag_id}_{logical_date}.log"
     command = [airflow_bin(), "dags", "test", dag_id, logical_date]

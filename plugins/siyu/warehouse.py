@@ -78,9 +78,10 @@ def dbt_args(
     return args
 
 
-def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None = None) -> None:
+def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None = None) -> dict[str, dict]:
     """``dbt build`` (models + tests) for ``run_date``; raises DbtBuildError naming the failed nodes.
-    ``extra_vars`` override dbt_project.yml vars (windows, thresholds) for this build."""
+    ``extra_vars`` override dbt_project.yml vars (windows, thresholds) for this build.
+    Returns each node's status and seconds, by unique_id."""
     from dbt.cli.main import dbtRunner  # heavy import: only when building
 
     with environ(dbt_env()):
@@ -89,7 +90,8 @@ def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None 
         finally:
             release_duckdb()
     if result.success:
-        return
+        return {r.node.unique_id: {"status": str(r.status), "seconds": round(r.execution_time, 2)}
+                for r in result.result.results}
     failed = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in FAILED_STATUSES:

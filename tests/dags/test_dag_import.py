@@ -54,18 +54,33 @@ def test_id_conversion_runs_once_users_and_contacts_have_landed(dagbag):
 
 def test_warehouse_order_and_single_writer(dagbag):
     dag = dagbag.get_dag("siyu_warehouse")
-    ids = set(dag.task_ids)
-    assert {"raw_gate", "marts_gate", "publish"} <= ids
-    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
-    assert dbt_tasks, "Cosmos rendered no dbt tasks"
-    # every dbt task writes the DuckDB file: all share the one-slot pool
-    assert {t.pool for t in dbt_tasks} == {"siyu_duckdb"}
-    # the gate comes before any dbt model, publish after the marts gate
-    roots = [t for t in dbt_tasks if not any(u.startswith("dbt.") for u in t.upstream_task_ids)]
-    assert roots and all("raw_gate" in t.upstream_task_ids for t in roots)
-    leaves = [t for t in dbt_tasks if not any(d.startswith("dbt.") for d in t.downstream_task_ids)]
-    assert all("marts_gate" in t.downstream_task_ids for t in leaves)
-    assert "marts_gate" in dag.get_task("publish").upstream_task_ids
+    chain = ["resolve_run_date", "raw_gate", "dbt_build", "marts_gate", "publish"]
+    assert set(dag.task_ids) == set(chain)
+    for upstream, downstream in zip(chain, chain[1:], strict=False):
+        assert upstream in dag.get_task(downstream).upstream_task_ids, (upstream, downstream)
+    # every task that writes the DuckDB file shares the one-slot pool and the one-worker queue
+    for task_id in ("dbt_build", "marts_gate", "publish"):
+        task = dag.get_task(task_id)
+        assert (task.pool, task.queue) == ("siyu_duckdb", "siyu_local"), task_id
+
+
+def test_every_dag_is_operable(dagbag):
+    """Owner, docs, a run timeout, a timeout and a failure alert on every task; China-day schedules."""
+    from siyu.alerts import on_failure
+
+    for dag_id in dagbag.dag_ids:
+        dag = dagbag.get_dag(dag_id)
+        assert dag.doc_md and dag.dagrun_timeout and dag.owner == "siyu-data", dag_id
+        for task in dag.tasks:
+            assert task.execution_timeout is not None, (dag_id, task.task_id)
+            assert on_failure in task.on_failure_callback, (dag_id, task.task_id)
+        if getattr(dag.timetable, "asset_condition", None) is None:
+            assert type(dag.timetable).__name__ == "CronDataIntervalTimetable", dag_id
+            assert "Asia/Shanghai" in str(dag.timetable.timezone), dag_id
+    network = {"siyu_ingest_wecom": "land_snapshot", "siyu_ingest_appdb": "land_orders",
+               "siyu_ingest_idconvert": "convert_unionids", "siyu_exports": "sync_tags"}
+    for dag_id, task_id in network.items():
+        assert dagbag.get_dag(dag_id).get_task(task_id).retries >= 1, dag_id
 
 
 def test_exports_run_on_the_published_marts(dagbag):

@@ -15,6 +15,7 @@ import pytest
 from siyu.contracts import RAW
 from siyu.lake import Lake, Partition
 from tests.dbt.conftest import LAKE, order, table
+from tests.deploy.robot import messages, robot_connection, serve_robot
 
 pytestmark = pytest.mark.slow
 DAY = "2026-01-01"
@@ -47,7 +48,8 @@ def test_bad_orders_fail_the_raw_gate_and_publish_nothing(tmp_path, monkeypatch)
     published.write_bytes(b"yesterday's published marts")
     before = hashlib.sha256(published.read_bytes()).hexdigest()
 
-    env = airflow_env()
+    robot = serve_robot()
+    env = airflow_env({"AIRFLOW_CONN_SIYU_ALERTS": robot_connection(robot)})
     ensure_metadata_db(env)
     with pytest.raises(RuntimeError, match="siyu_warehouse failed") as failed:
         dags_test("siyu_warehouse", DAY, env)
@@ -61,3 +63,11 @@ def test_bad_orders_fail_the_raw_gate_and_publish_nothing(tmp_path, monkeypatch)
     assert str(failed.value).endswith(".log")
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
     assert not (tmp_path / "warehouse" / "siyu.duckdb").exists()  # dbt never ran
+
+    # the operators' WeCom group hears of it: DAG, task, day, suite, expectation and a sample
+    robot.shutdown()
+    [alert] = messages("siyu_warehouse failed")
+    assert f"for {DAY}" in alert and "task: raw_gate" in alert
+    assert ("raw.appdb.orders: expect_column_values_to_be_between(amount): 1 unexpected, "
+            "sample ['-88.00']") in alert
+    assert "robot-key" not in log  # the robot's key never reaches a log

@@ -14,8 +14,10 @@ DAY_SECONDS = 86400
 
 
 def run_moment(day: dt.date) -> dt.datetime:
-    """When the daily run of `day` reads its sources: the end of its data interval (UTC midnight)."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    """When the daily run of `day` reads its sources: the end of its data interval (midnight China time)."""
+    from siyu.run_context import day_end_utc
+
+    return day_end_utc(day).replace(tzinfo=dt.UTC)
 
 
 def as_epoch(moment: dt.datetime | int) -> int:

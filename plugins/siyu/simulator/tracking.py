@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from siyu.run_context import CHINA, china_day
 from siyu.simulator.people import Person
 
 PAGES = {
@@ -180,10 +181,11 @@ def build_events(
 
 
 def _log_lines(rng: random.Random, events: list[dict], stop: dt.datetime) -> tuple[list[LoggedEvent], int]:
-    last_day = (stop - dt.timedelta(seconds=1)).date()
+    # Collectors in China name their hourly files by China date and hour, the days the pipeline lands.
+    last_day = china_day(stop - dt.timedelta(seconds=1))
     logged = []
     for record in sorted(events, key=lambda e: (e["ts"], e["event_id"])):
-        at = dt.datetime.fromtimestamp(record["ts"] / 1000, dt.UTC)
+        at = dt.datetime.fromtimestamp(record["ts"] / 1000, CHINA)
         collector = "c1" if record["openid"] < "oM" + "V" else "c2"
         arrival, hour = at.date(), at.hour
         if rng.random() < 0.02:  # late: a phone that was offline, uploaded 1-3 days later

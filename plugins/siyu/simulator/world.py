@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from faker import Faker
 
+from siyu.run_context import day_end_utc
 from siyu.simulator import appdb, tracking, wecom
 from siyu.simulator.people import TEST_PHONE, Person, Staff, build_people, build_staff, special_people
 
@@ -64,7 +65,7 @@ def build_world(people: int, days: int, seed: int, end: dt.date) -> World:
     rng = random.Random(seed)
     faker = Faker("zh_CN")
     faker.seed_instance(seed)
-    stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    stop = day_end_utc(end)  # the world's last day is a China day, as the pipeline's days are
     start = stop - dt.timedelta(days=days)
     staff = build_staff(rng, people, days)
     population = build_people(rng, faker, people, start, days) + special_people(rng, start)

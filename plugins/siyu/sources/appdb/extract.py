@@ -145,8 +145,11 @@ def _parsed(row: dict, time_columns: list[str]) -> tuple[dict, str | None]:
 
 
 def interval_end(logical_date: str) -> dt.datetime:
-    """End (exclusive, naive UTC) of a daily run's data interval."""
-    return dt.datetime.fromisoformat(logical_date) + dt.timedelta(days=1)
+    """End (exclusive, naive UTC) of a daily run's data interval: the end of that China day
+    (Asia/Shanghai), as the marts count days; 2026-11-24 ends at 2026-11-24 16:00 UTC."""
+    from siyu.run_context import day_end_utc
+
+    return day_end_utc(logical_date)
 
 
 def previous_high_watermark(lake: Lake, entity: str, logical_date: str) -> dt.datetime | None:

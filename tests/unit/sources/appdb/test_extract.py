@@ -19,7 +19,8 @@ DAY1, DAY2 = "2026-03-01", "2026-03-02"
 
 
 def ts(day: str, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.fromisoformat(day) + dt.timedelta(hours=hour, minutes=minute)
+    """``hour:minute`` China time on ``day``, as the app DB stores it: naive UTC (8 hours earlier)."""
+    return dt.datetime.fromisoformat(day) + dt.timedelta(hours=hour - 8, minutes=minute)
 
 
 def order(order_id: str, updated: dt.datetime, status: str = "paid", phone: str | None = "13912345678"):
@@ -39,12 +40,12 @@ def test_incremental_windows_overlap_and_late_rows(appdb_engine, tmp_path):
     lake = Lake(str(tmp_path / "lake"))
     with appdb_engine.begin() as conn:
         conn.execute(insert(tables.orders), [order("A", ts(DAY1, 9)), order("B", ts(DAY1, 23, 30))])
-        # already updated "tomorrow": outside day 1's interval, must wait for day 2
+        # already updated "tomorrow" in China (17:00 UTC on day 1): must wait for day 2
         conn.execute(insert(tables.orders), [order("C", ts(DAY2, 1))])
 
     first = land_entity(appdb_engine, lake, "orders", DAY1, KEY)
     assert sorted(r["order_id"] for r in load(lake, "orders", DAY1)) == ["A", "B"]
-    assert first.window["high"] == "2026-03-02T00:00:00"
+    assert first.window["high"] == "2026-03-01T16:00:00"  # midnight China time
 
     with appdb_engine.begin() as conn:
         # A changes status on day 2; D is committed late with an updated_at inside the overlap window

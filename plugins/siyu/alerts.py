@@ -1,0 +1,87 @@
+"""Failure alerts to the operators' WeCom group through a group robot (群机器人) webhook.
+
+The robot is the Airflow connection ``siyu_alerts``: host (default qyapi.weixin.qq.com) and the
+robot's key as password, e.g.
+``AIRFLOW_CONN_SIYU_ALERTS='{"conn_type": "https", "host": "qyapi.weixin.qq.com", "password": "<key>"}'``.
+Without that connection no alert is sent (a log line says so); e-mail is the alternative (README).
+
+The robot API: POST /cgi-bin/webhook/send?key=KEY with a markdown message of at most 4096 bytes,
+answered ``{"errcode": 0, "errmsg": "ok"}``; 20 messages a minute per robot.
+https://developer.work.weixin.qq.com/document/path/91770
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CONN_ID = "siyu_alerts"
+MAX_BYTES = 4096  # the robot's limit for markdown content
+MAX_DETAIL = 1500  # of the exception: the gate's message names suite, expectation and a sample first
+
+
+def robot_url(conn) -> str:
+    scheme = conn.conn_type if conn.conn_type in ("http", "https") else "https"
+    host = conn.host or "qyapi.weixin.qq.com"
+    port = f":{conn.port}" if conn.port else ""
+    key = conn.password or conn.extra_dejson.get("key") or ""
+    return f"{scheme}://{host}{port}/cgi-bin/webhook/send?key={key}"
+
+
+def _truncate_bytes(text: str, limit: int) -> str:
+    raw = text.encode()
+    return text if len(raw) <= limit else raw[: limit - 3].decode(errors="ignore") + "..."
+
+
+def failure_message(context: dict[str, Any]) -> str:
+    """Markdown for a failed task or run: DAG, task, the China day it covers, try and the error."""
+    from siyu.run_context import NoRunDate, run_date
+
+    dag_run = context.get("dag_run")
+    ti = context.get("ti") or context.get("task_instance")
+    dag_id = getattr(dag_run, "dag_id", None) or getattr(ti, "dag_id", "?")
+    try:
+        day = run_date(context)
+    except NoRunDate:
+        day = "no date"
+    lines = [f"**Siyu: {dag_id} failed** for {day}"]
+    if ti is not None:
+        lines.append(f"> task: {ti.task_id}, try {getattr(ti, 'try_number', '?')}")
+    reason = context.get("reason")
+    if reason:  # a DAG-level callback: e.g. the run passed its dagrun_timeout (a source not landed)
+        lines.append(f"> reason: {reason}")
+    error = context.get("exception")
+    if error is not None:
+        lines.append(f"> {type(error).__name__}: " + str(error)[:MAX_DETAIL].replace("\n", "\n> "))
+    if dag_run is not None and getattr(dag_run, "run_id", None):
+        lines.append(f"> run: {dag_run.run_id}")
+    return _truncate_bytes("\n".join(lines), MAX_BYTES)
+
+
+def send(markdown: str, conn_id: str = CONN_ID) -> bool:
+    """Post one markdown message to the robot; False (logged, never raised) when it cannot be sent."""
+    import httpx
+    from airflow.sdk import Connection
+
+    try:
+        conn = Connection.get(conn_id)
+    except Exception:  # noqa: BLE001 - no such connection: alerts are off, say so once per failure
+        log.warning("no %s connection: failure alert not sent", conn_id)
+        return False
+    try:
+        answer = httpx.post(robot_url(conn), json={"msgtype": "markdown", "markdown": {"content": markdown}},
+                            timeout=10).json()
+    except (httpx.HTTPError, ValueError) as error:  # the URL holds the key: log the kind, not the URL
+        log.warning("failure alert not delivered: %s", type(error).__name__)
+        return False
+    if answer.get("errcode") != 0:
+        log.warning("failure alert refused: errcode %s %s", answer.get("errcode"), answer.get("errmsg"))
+        return False
+    return True
+
+
+def on_failure(context: dict[str, Any]) -> None:
+    """Airflow on_failure_callback for tasks and DAG runs."""
+    send(failure_message(context))

@@ -1,0 +1,312 @@
+"""Siyu deployed for real: the scheduler runs the ingest DAGs, their Assets drive the rest.
+
+A native stack (api-server, scheduler, dag-processor, triggerer, and a Celery worker under the
+CeleryExecutor) on PostgreSQL and Redis, configured as docker-compose.yaml configures it. Day 1 is
+the scheduler's own run of yesterday (China time), day 2 today's, triggered with its date: each time
+the ID conversion, the warehouse and the exports run once, with that day's date; the lake
+holds every app-DB row of the day, and the published marts equal an `airflow dags test` build of the
+same lake. Then WeCom goes away: its ingest fails, alerts the WeCom group robot, and the warehouse
+waits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.robot import Robot, robot_connection, serve_robot
+from tests.deploy.stack import POSTGRES, REDIS, Stack, free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+INGEST = ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_tracking")
+CHAIN = ("siyu_ingest_idconvert", "siyu_warehouse", "siyu_exports")
+PUBLISHED = "siyu://published/marts"
+
+
+def _require_servers() -> None:
+    problems = []
+    try:
+        import psycopg
+
+        psycopg.connect(POSTGRES, connect_timeout=3).close()
+    except Exception as error:  # noqa: BLE001 - any failure means "no server here"
+        problems.append(f"PostgreSQL at {POSTGRES.split('@')[-1]}: {type(error).__name__}")
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except Exception as error:  # noqa: BLE001
+        problems.append(f"Redis at {REDIS}: {type(error).__name__}")
+    if problems:
+        reason = "not reachable: " + "; ".join(problems)
+        if os.environ.get("SIYU_REQUIRE_SERVERS") == "1":
+            pytest.fail(reason + " (SIYU_REQUIRE_SERVERS=1)")
+        pytest.skip(reason)
+
+
+def wecom_connection(port: int) -> str:
+    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, unpaced_rates
+
+    return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "login": DEMO_CORPID,
+                       "password": DEMO_SECRET, "extra": {"rates": unpaced_rates()}})
+
+
+def china_today() -> dt.date:
+    from siyu.run_context import china_day
+
+    return china_day(dt.datetime.now(dt.UTC))
+
+
+def source_rows(appdb: Path, table: str, key: str, before: dt.datetime) -> set:
+    import sqlite3
+
+    with sqlite3.connect(appdb) as con:
+        return {r[0] for r in con.execute(f"select {key} from {table} where updated_at < ?",
+                                          (before.isoformat(sep=" "),))}
+
+
+def lake_rows(lake: Path, entity: str, key: str, through: str) -> set:
+    import duckdb
+
+    files = sorted(str(p) for p in (lake / "raw/appdb" / entity).glob("dt=*/*.parquet")
+                   if p.parent.name.removeprefix("dt=") <= through)
+    with duckdb.connect() as con:
+        return {r[0] for r in con.execute(f"select distinct {key} from read_parquet(?)", [files]).fetchall()}
+
+
+def tables_equal(left: Path, right: Path) -> dict[str, int]:
+    """Every published table, row for row (as multisets); returns rows per table."""
+    import duckdb
+
+    counts = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as a (read_only)")
+        con.execute(f"attach '{right}' as b (read_only)")
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'a' order by 1"
+        ).fetchall()]
+        for name in names:
+            diff = con.execute(
+                f"select count(*) from ((select * from a.{name} except all select * from b.{name})"
+                f" union all (select * from b.{name} except all select * from a.{name}))").fetchall()
+            assert diff[0][0] == 0, f"published {name} differs from the dags test build: {diff[0][0]} rows"
+            counts[name] = con.execute(f"select count(*) from a.{name}").fetchall()[0][0]
+    return counts
+
+
+def finished(stack: Stack, dag_id: str, count: int) -> list[dict] | None:
+    runs = [r for r in stack.runs(dag_id) if r["state"] in ("success", "failed")]
+    failed = [r for r in runs if r["state"] == "failed"]
+    if failed:
+        raise AssertionError(f"{dag_id} run failed: {failed[-1]['run_id']}; logs in {stack.home}")
+    return runs if len(runs) >= count else None
+
+
+def chain_done(stack: Stack, count: int) -> list[dict] | None:
+    """The exports have run ``count`` times; fails at once when any run of the chain failed."""
+    for dag_id in (*INGEST, *CHAIN):
+        finished(stack, dag_id, 0)
+    return finished(stack, "siyu_exports", count)
+
+
+def durations(stack: Stack, dag_id: str) -> list[float]:
+    return [round((r["end_date"] - r["start_date"]).total_seconds(), 1) for r in stack.runs(dag_id)
+            if r["end_date"] and r["start_date"]]
+
+
+@pytest.mark.timeout(1500)
+@pytest.mark.parametrize("executor", ["LocalExecutor", "CeleryExecutor"])
+def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
+    _require_servers()
+    from siyu.run_context import china_day
+    from siyu.simulator.appdb import write_rows
+    from siyu.simulator.timeline import appdb_rows_at, run_moment
+    from siyu.simulator.wecom_server import serve
+    from siyu.simulator.world import build_world, write_world
+
+    # Day 1 is yesterday (China time): the scheduler's own run once the ingest DAGs are unpaused. Day 2
+    # is today, triggered by hand with its date (real days cannot pass in a test); the simulated world
+    # ends with today.
+    day1 = china_today() - dt.timedelta(days=1)
+    day2 = day1 + dt.timedelta(days=1)
+    home = tmp_path / "siyu"
+    sim = home / "sim"
+    appdb_url = f"sqlite:///{sim / 'appdb.sqlite'}"
+    world = build_world(people=120, days=8, seed=5, end=day2)
+    write_world(world, sim, appdb_url)
+    # the app DB as it stood when day 1's run read it (the simulator keeps only the final state)
+    write_rows(appdb_rows_at(world.appdb_rows, run_moment(day1).replace(tzinfo=None)), appdb_url)
+    wecom_port = free_port()
+    wecom, _ = serve(sim / "wecom_state.json", port=wecom_port, as_of=run_moment(day1))
+    robot = serve_robot()
+    stack = Stack(tmp_path, executor, extra_env={
+        "AIRFLOW_CONN_SIYU_WECOM": wecom_connection(wecom_port),
+        "AIRFLOW_CONN_SIYU_ALERTS": robot_connection(robot),
+    })
+    report: dict = {"executor": executor, "days": [day1.isoformat(), day2.isoformat()]}
+    previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # stop the stack when killed
+    try:
+        stack.start()
+        stack.wait("the six DAGs parsed", lambda: len(stack.query(
+            "select dag_id from dag where dag_id like %s", "siyu_%")) >= 6, 300)
+        stack.cli("dags", "unpause", "-y", "--treat-dag-id-as-regex", "^siyu_")
+
+        # Day 1: the scheduler runs yesterday's interval of each ingest DAG; the Assets do the rest.
+        stack.wait("day 1's exports", lambda: chain_done(stack, 1), 900)
+        for dag_id in INGEST:
+            runs = stack.runs(dag_id)
+            assert [r["run_type"] for r in runs] == ["scheduled"], runs
+            assert china_day(runs[0]["logical_date"]) == day1, runs
+        check_day(stack, home, day1, count=1)
+        report["landed"] = landed_vs_source(home, day1)
+
+        # Day 2: triggered with its date; WeCom as the corp stands at the end of day 2.
+        wecom.shutdown()
+        wecom.server_close()
+        wecom, _ = serve(sim / "wecom_state.json", port=wecom_port)
+        write_rows(world.appdb_rows, appdb_url)
+        for dag_id in INGEST:
+            stack.cli("dags", "trigger", dag_id, "--logical-date", day2.isoformat())
+        stack.wait("day 2's exports", lambda: chain_done(stack, 2), 900)
+        check_day(stack, home, day2, count=2)
+        report["landed"].update(landed_vs_source(home, day2))
+        # a date already run cannot be triggered again: clearing its run redoes it (README)
+        again = stack.cli("dags", "trigger", "siyu_ingest_appdb", "--logical-date", day2.isoformat(),
+                          check=False)
+        assert again.returncode != 0
+        screens = Path(os.environ.get("SIYU_SCREENSHOT_DIR", tmp_path / "screens"))
+        report["screens"] = screenshots(stack, screens)
+        report["chain"] = {d: [(str(r["start_date"]), str(r["end_date"])) for r in stack.runs(d)]
+                           for d in (*INGEST, *CHAIN)}
+        report["scheduler_seconds"] = {d: durations(stack, d) for d in (*INGEST, *CHAIN)}
+
+        # The published marts equal a `dags test` build of the same lake, day 1 then day 2 (once: the
+        # build is the same code under either executor, and it costs minutes).
+        if executor == "LocalExecutor":
+            report["dags_test_seconds"] = same_as_dags_test(home, tmp_path / "dags_test", day1, day2)
+
+        # WeCom away: its ingest fails and alerts; the app DB lands; the warehouse waits.
+        wecom.shutdown()
+        wecom.server_close()
+        warehouse_runs = len(stack.runs("siyu_warehouse"))
+        stack.cli("dags", "trigger", "siyu_ingest_wecom")  # no date: the day before the run, day 1
+        stack.cli("dags", "trigger", "siyu_ingest_appdb")
+
+        def wecom_failed():
+            runs = stack.runs("siyu_ingest_wecom")
+            appdb = stack.runs("siyu_ingest_appdb")
+            return runs[-1]["state"] == "failed" and appdb[-1]["state"] == "success"
+
+        stack.wait("the failed WeCom ingest", wecom_failed, 300)
+        alerts = stack.wait("the failure alert", lambda: [
+            m for m in Robot.received if "siyu_ingest_wecom" in m["body"]["markdown"]["content"]], 60)
+        text = alerts[0]["body"]["markdown"]["content"]
+        assert f"for {day1.isoformat()}" in text and "land_snapshot" in text, text
+        assert alerts[0]["path"] == "/cgi-bin/webhook/send?key=robot-key"
+        report["alert"] = text
+        time.sleep(20)  # the scheduler would have queued the warehouse by now
+        assert len(stack.runs("siyu_warehouse")) == warehouse_runs, "the warehouse ran without WeCom"
+        assert len(stack.runs("siyu_ingest_idconvert")) == 2
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        stack.stop()
+        for server in (wecom, robot):
+            server.shutdown()
+            server.server_close()
+        stack.drop_database()
+        out = Path(os.environ.get("SIYU_TEST_REPORT_DIR", tmp_path))
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"scheduler_{executor}.json").write_text(json.dumps(report, indent=1, default=str))
+        print(json.dumps(report, indent=1, default=str))
+    assert all(p.poll() is not None for p in stack.processes.values())
+
+
+SCREENS = {"dags": "/dags", "warehouse": "/dags/siyu_warehouse/runs", "assets": "/assets"}
+
+
+def screenshots(stack: Stack, folder: Path) -> dict[str, int]:
+    """The Airflow UI of the running stack, by headless chromium (skipped where none is installed)."""
+    import subprocess
+    import tempfile
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return {}
+    stack.wait("the api-server", stack.api_ready, 120)
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for name, path in SCREENS.items():
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run([
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", "--window-size=1400,900", "--virtual-time-budget=15000",
+                f"--screenshot={folder / (name + '.png')}", f"http://127.0.0.1:{stack.api_port}{path}",
+            ], capture_output=True, timeout=120, check=True)
+        sizes[name] = (folder / f"{name}.png").stat().st_size
+        assert sizes[name] > 20_000, (name, sizes[name])  # a rendered page, not a blank one
+    return sizes
+
+
+def _exit_on_sigterm(*_):
+    raise SystemExit("SIGTERM: stopping the stack")
+
+
+def check_day(stack: Stack, home: Path, day: dt.date, count: int) -> None:
+    """The chain ran once more for ``day``: one ID conversion, one warehouse and one exports run,
+    the publication and the exports carrying ``day``."""
+    for dag_id in CHAIN:
+        runs = finished(stack, dag_id, count)
+        assert runs and len(runs) == count, (dag_id, runs)
+        assert all(r["state"] == "success" for r in runs), (dag_id, runs)
+    published = stack.asset_events(PUBLISHED)
+    assert [e["extra"]["dt"] for e in published][-1] == day.isoformat()
+    assert len(published) == count
+    export_run = stack.runs("siyu_exports")[-1]["run_id"]
+    assert stack.xcom("siyu_exports", export_run, "resolve_run_date") == day.isoformat()
+    assert (home / "exports" / day.isoformat()).is_dir()
+
+
+def landed_vs_source(home: Path, *days: dt.date) -> dict:
+    """Every app-DB row updated before the end of each China day is in the lake through that day."""
+    from siyu.run_context import day_end_utc
+
+    out = {}
+    for day in days:
+        for table, entity, key in (("mp_users", "mp_users", "openid"), ("orders", "orders", "order_id")):
+            source = source_rows(home / "sim" / "appdb.sqlite", table, key, day_end_utc(day))
+            lake = lake_rows(home / "lake", entity, key, day.isoformat())
+            assert source == lake, (day, entity, len(source - lake), len(lake - source))
+            out[f"{day} {entity}"] = {"source": len(source), "lake": len(lake)}
+    return out
+
+
+def same_as_dags_test(home: Path, other: Path, *days: dt.date) -> dict:
+    from siyu.local_airflow import airflow_env, dags_test, ensure_metadata_db
+
+    shutil.copytree(home / "lake", other / "lake")
+    old = os.environ.get("SIYU_HOME")
+    os.environ["SIYU_HOME"] = str(other)
+    try:
+        env = airflow_env()
+        ensure_metadata_db(env)
+        seconds = []
+        for day in days:
+            started = time.perf_counter()
+            dags_test("siyu_warehouse", day.isoformat(), env)
+            seconds.append(round(time.perf_counter() - started, 1))
+    finally:
+        if old is None:
+            os.environ.pop("SIYU_HOME", None)
+        else:
+            os.environ["SIYU_HOME"] = old
+    tables_equal(home / "published" / "siyu.duckdb", other / "published" / "siyu.duckdb")
+    return {"siyu_warehouse": seconds}
