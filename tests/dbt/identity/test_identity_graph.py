@@ -29,37 +29,22 @@ rebuilds the identity (the family merges).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import duckdb
 import pytest
 import yaml
 
-from siyu.contracts import RAW
-from siyu.lake import Lake, Partition
 from siyu.privacy import phone_hash
-from tests.dbt.conftest import contact, follow, mp_user, order, table, ts
+from tests.dbt.conftest import contact, follow, order
+from tests.dbt.identity.graphs import KEY, cid, customer_ids, land, user
 
 DAY1, DAY2 = "2026-01-01", "2026-01-02"
 D1, D2 = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
-KEY = b"identity-test-key"
 BLOCKS = 250  # 4 identifiers each: 1,000 in the chain
 
 
 def ph(n: int) -> str:
     return f"139{n:08d}"
-
-
-def cid(kind: str, value: str) -> str:
-    return "c_" + hashlib.md5(f"{kind}:{value}".encode()).hexdigest()[:16]
-
-
-def user(openid, unionid, created, phone=None, updated=None):
-    row = mp_user(openid, unionid, created)
-    row["phone_hash"] = phone_hash(phone, KEY) if phone else None
-    if updated:
-        row["updated_at"] = ts(updated)
-    return row
 
 
 def day1() -> dict:
@@ -129,8 +114,14 @@ def day2(first: dict) -> dict:
 
 
 def link(unionid: str, openid: str, external_userid: str, linked: dt.date, checked: dt.date) -> dict:
-    return {"unionid": unionid, "openid": openid, "external_userid": external_userid,
-            "linked_on": linked, "first_checked_on": linked, "checked_on": checked}
+    return {
+        "unionid": unionid,
+        "openid": openid,
+        "external_userid": external_userid,
+        "linked_on": linked,
+        "first_checked_on": linked,
+        "checked_on": checked,
+    }
 
 
 IDENTITY_SELECTION = "+customer_identifiers +identity_merges +identity_quarantine +identity_evidence"
@@ -139,19 +130,13 @@ IDENTITY_SELECTION = "+customer_identifiers +identity_merges +identity_quarantin
 def identity_marts(warehouse) -> dict:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
-            "ids": dict(
-                con.execute(
-                    "select identifier_type || ':' || identifier, customer_id "
-                    "from main_marts.customer_identifiers"
-                ).fetchall()
-            ),
+            "ids": customer_ids(con),
             "identifiers": con.execute("from main_marts.customer_identifiers order by all").fetchall(),
             "quarantine": con.execute(
                 "select reason, degree from main_marts.identity_quarantine order by all"
             ).fetchall(),
             "log": con.execute(
-                "select event, absorbed_id, surviving_id, rule from "
-                "main_marts.identity_merges order by all"
+                "select event, absorbed_id, surviving_id, rule from main_marts.identity_merges order by all"
             ).fetchall(),
             "evidence": con.execute(
                 "select customer_id, rule, left_identifier, right_identifier, right_customer_id,"
@@ -169,19 +154,8 @@ def built(tmp_path_factory):
     days = {DAY1: first, DAY2: day2(first)}
     results = {}
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in {
-            "SIYU_HOME": home,
-            "SIYU_LAKE": home / "lake",
-            "SIYU_WAREHOUSE": home / "wh" / "siyu.duckdb",
-            "SIYU_PII_KEY": KEY.decode(),
-        }.items():
-            mp.setenv(name, str(value))
-        lake = Lake(str(home / "lake"))
-        for day, rows in days.items():
-            for source, entity in RAW:
-                lake.write(
-                    Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
-                )
+        land(mp, home, days)
+        mp.setenv("SIYU_WAREHOUSE", str(home / "wh" / "siyu.duckdb"))
         for day in days:
             dbt_build(day)
             results[day] = identity_marts(home / "wh" / "siyu.duckdb")
