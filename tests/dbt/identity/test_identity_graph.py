@@ -124,7 +124,9 @@ def link(unionid: str, openid: str, external_userid: str, linked: dt.date, check
     }
 
 
-IDENTITY_SELECTION = "+customer_identifiers +identity_merges +identity_quarantine +identity_evidence"
+IDENTITY_SELECTION = (
+    "+customer_identifiers +identity_merges +identity_quarantine +identity_evidence +identity_review"
+)
 
 
 def identity_marts(warehouse) -> dict:
@@ -141,6 +143,10 @@ def identity_marts(warehouse) -> dict:
             "evidence": con.execute(
                 "select customer_id, rule, left_identifier, right_identifier, right_customer_id,"
                 " merged from main_marts.identity_evidence order by all"
+            ).fetchall(),
+            "review": con.execute(
+                "select review_rank, customer_id, candidate_customer_id, likelihood, rules,"
+                " shared_identifiers from main_marts.identity_review order by review_rank"
             ).fetchall(),
         }
 
@@ -278,6 +284,25 @@ def test_the_evidence_explains_a_customer(built):
     # the hub phone was cut: each user's link to it stays, unmerged, with no customer on the right
     hub = [e for e in d2["evidence"] if e[2] == "o_hub0"]
     assert [(e[1], e[4], e[5]) for e in hub] == [("mp_user_phone", None, False)]
+
+
+def test_the_review_queue_lists_what_non_merging_evidence_would_join_most_likely_first(built):
+    d2 = built[DAY2]
+    ids, review = d2["ids"], d2["review"]
+    pair = tuple(sorted([ids["mp_openid:o_a"], ids["mp_openid:o_b"]]))
+    # the family: a's order to b's phone; a has a phone of their own, so a relative's is likelier
+    family = [r for r in review if (r[1], r[2]) == pair]
+    assert family == [(family[0][0], *pair, 0.5, "order_receiver_phone", 1)]
+    # the hub cut for five users: each pair of them, far less likely (1 / 4, halved for a cut hub)
+    hub = {ids[f"mp_openid:o_hub{i}"] for i in range(5)}
+    hub_rows = [r for r in review if {r[1], r[2]} <= hub]
+    assert len(hub_rows) == 10 and {r[3] for r in hub_rows} == {0.125}
+    assert family[0][0] < min(r[0] for r in hub_rows)
+    # test numbers say nothing about who is who; nobody already one customer is listed
+    tests = {ids[f"mp_openid:o_test{i}"] for i in range(2)}
+    assert not any({r[1], r[2]} <= tests for r in review)
+    assert all(r[1] != r[2] for r in review)
+    assert [r[0] for r in review] == list(range(1, len(review) + 1))
 
 
 def test_the_daily_build_equals_a_build_from_scratch(built):
