@@ -9,6 +9,9 @@ once can bridge two older customers too. Only the components int_identity__graph
 column: such an edge, or such a bridge) are replayed, with a union-find whose root is the oldest
 identifier (lowest node_rank, in the anchor order): when two sets meet, the later anchor's
 customer_id is absorbed by the earlier one's, if that customer existed before the evidence.
+Operators' links (int_identity__overrides) are merging evidence dated by their decision (rule
+`operator`, with its reason); a link an operator's separation skipped (its ends are two customers)
+merged nothing and is not replayed.
 Replaying evidence instead of diffing runs makes the log the same whichever dates were built, and a
 re-run of a date rebuilds it identically.
 
@@ -30,6 +33,7 @@ def model(dbt, session):
     type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
     dbt.ref("int_identity__edges").create_view("_merge_edges", replace=True)
     dbt.ref("int_identity__graph").create_view("_merge_graph", replace=True)
+    dbt.ref("int_identity__overrides").create_view("_merge_overrides", replace=True)
     # The replayed components' nodes, ranked oldest first (the anchor order of int_identity__graph);
     # then their merging edges, numbered in the order the evidence arrived.
     session.execute(f"""
@@ -37,7 +41,7 @@ def model(dbt, session):
         select row_number() over (
                    order by first_landed_on nulls last, first_seen_at nulls last,
                             {type_rank}, identifier) - 1 as node_rank,
-               identifier_type, identifier, first_seen_at, first_landed_on
+               identifier_type, identifier, customer_id, first_seen_at, first_landed_on
         from _merge_graph where replay
     """).fetchall()
     session.execute("""
@@ -46,11 +50,22 @@ def model(dbt, session):
                    order by first_landed_on, first_seen_at, rule, src, dst) - 1 as ordinal, *
         from (
             select l.node_rank as src, r.node_rank as dst, e.rule,
-                   min(e.first_seen_at) as first_seen_at, min(e.first_landed_on) as first_landed_on
-            from _merge_edges e
+                   min(e.first_seen_at) as first_seen_at, min(e.first_landed_on) as first_landed_on,
+                   any_value(e.reason) as reason, any_value(e.decided_by) as decided_by
+            from (
+                select rule, left_type, left_identifier, right_type, right_identifier,
+                       first_seen_at, first_landed_on, cast(null as varchar) as reason,
+                       cast(null as varchar) as decided_by
+                from _merge_edges where merges
+                union all
+                select 'operator', left_type, left_identifier, right_type, right_identifier,
+                       decided_at, cast(decided_at as date), reason, decided_by
+                from _merge_overrides
+                where action = 'link' and rejected_reason is null and revoked_on is null
+            ) e
             join _merge_nodes l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
             join _merge_nodes r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
-            where e.merges and l.node_rank <> r.node_rank
+            where l.node_rank <> r.node_rank and l.customer_id = r.customer_id
             group by all
         )
     """).fetchall()
@@ -74,7 +89,7 @@ def model(dbt, session):
         create or replace temp table _merge_log as
         select {customer_id_sql("a.identifier_type", "a.identifier")} as absorbed_id,
                {customer_id_sql("s.identifier_type", "s.identifier")} as surviving_id,
-               k.first_seen_at as merged_at, k.rule
+               k.first_seen_at as merged_at, k.rule, k.reason, k.decided_by
         from _merge_replayed m
         join _merge_nodes a on a.node_rank = m.absorbed
         join _merge_nodes s on s.node_rank = m.surviving
@@ -82,7 +97,7 @@ def model(dbt, session):
         order by m.ordinal
     """).fetchall()
     session.unregister("_merge_replayed")
-    for view in ("_merge_edges", "_merge_graph"):
+    for view in ("_merge_edges", "_merge_graph", "_merge_overrides"):
         session.execute(f"drop view if exists {view}")
     return session.sql("select * from _merge_log")
 

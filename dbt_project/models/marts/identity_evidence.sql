@@ -4,6 +4,8 @@
 -- of a rule that does not merge (an order's receiver phone: right_customer_id says whose phone it
 -- is), or a link to an identifier the junk guard cut (right_customer_id null; identity_quarantine
 -- says why). `where customer_id = ...` answers "why are these accounts one customer?".
+-- An operator's link (int_identity__overrides) is a link too: rule operator, source
+-- operator:<who decided>, first seen when decided.
 -- A view: the evidence already is a table (int_identity__edges), millions of rows at scale.
 {{ config(materialized='view') }}
 select
@@ -22,7 +24,16 @@ select
          then cast({{ latest_snapshot('wecom', 'external_contacts') }} as timestamptz)
          else e.last_seen_at end as last_seen_at,
     e.first_landed_on
-from {{ ref('int_identity__edges') }} e
+from (
+    select rule, source, left_type, left_identifier, right_type, right_identifier, merges,
+           first_seen_at, last_seen_at, first_landed_on
+    from {{ ref('int_identity__edges') }}
+    union all
+    select 'operator', 'operator:' || decided_by, left_type, left_identifier, right_type, right_identifier,
+           true, decided_at, decided_at, cast(decided_at as date)
+    from {{ ref('int_identity__overrides') }}
+    where action = 'link' and rejected_reason is null and revoked_on is null
+) e
 join {{ ref('int_identity__graph') }} l
     on l.identifier_type = e.left_type and l.identifier = e.left_identifier
 left join {{ ref('int_identity__graph') }} r

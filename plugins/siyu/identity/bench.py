@@ -14,6 +14,9 @@ mini-program, WeCom, orders and the ID conversion like the others), a new versio
 mini-program users (a phone authorised), orders from 1 % of the buyers, and 0.2 % of the contacts
 deleted. It times a full build of the day before the last (every snapshot read) and then the last
 day's run, which takes in only what changed: what a daily schedule pays once its history is long.
+Operators' overrides are present (synthetic_overrides: 0.1 % of the people each linked, separated
+and junked the day before, and a tenth as many new decisions on the last day), in the inbox
+(var identity_overrides_inbox).
 """
 
 from __future__ import annotations
@@ -156,6 +159,42 @@ def synthetic_lake(
     return counts
 
 
+OVERRIDE_FIELDS = ["action", "left_type", "left_identifier", "right_type", "right_identifier",
+                   "decided_by", "reason", "decided_at"]
+
+
+def inbox_path(home: Path) -> Path:
+    return home / "inbox" / "identity_overrides.csv"
+
+
+def synthetic_overrides(home: Path, people: int, share: float = 0.001, seed: int = 2) -> int:
+    """Operators' decisions in the inbox: links of two people's identifiers, separations of a
+    person's openid from their own contact (both in one component: the split path), junked
+    unionids; ``share`` of the people each, decided the day before the last day, and a tenth as
+    many decided on the last day. Returns how many."""
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    batches = ((str(np.datetime64(DAY) - 1), round(people * share)), (DAY, round(people * share / 10)))
+    for day, count in ((d, c) for d, c in batches if c):
+        at = f"{day}T12:00:00+08:00"
+        a, b = rng.integers(0, people, count), rng.integers(0, people, count)
+        sides = {
+            "link": (("mp_openid", _id_strings("o", a)), ("external_userid", _id_strings("wm", b))),
+            "separate": (("mp_openid", _id_strings("o", b)), ("external_userid", _id_strings("wm", b))),
+            "junk": (("unionid", _id_strings("u", rng.integers(0, people, count))), (None, [None] * count)),
+        }
+        for action, ((lt, left), (rt, right)) in sides.items():
+            rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at]
+                     for li, ri in zip(left, right, strict=True)]
+    inbox = inbox_path(home)
+    inbox.parent.mkdir(parents=True, exist_ok=True)
+    columns = dict(zip(OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))
+    pacsv.write_csv(pa.table({f: pa.array(c, pa.string()) for f, c in columns.items()}), inbox)
+    return len(rows)
+
+
 def _first_and_last(days: list[str], first: pa.Table, last: pa.Table) -> dict[str, pa.Table]:
     """An incremental source's partitions: what was there on the first day, what is new on the last."""
     return {days[0]: first, DAY: last} if days[0] != DAY else {DAY: pa.concat_tables([first, last])}
@@ -183,7 +222,9 @@ def identity_models(home: str, day: str = DAY, warehouse: str | None = None) -> 
     settings = temp_home(Path(home)) | ({"SIYU_WAREHOUSE": warehouse} if warehouse else {})
     with environ(settings):
         started = time.perf_counter()
-        timings = dbt_run_timed(day, IDENTITY_MODELS)
+        inbox = inbox_path(Path(home))
+        overrides = {"identity_overrides_inbox": str(inbox)} if inbox.exists() else None
+        timings = dbt_run_timed(day, IDENTITY_MODELS, overrides)
         wall = time.perf_counter() - started
     return {"run_date": day, "identity_models_seconds": round(sum(timings.values()), 2),
             "per_model_seconds": {k: round(v, 2) for k, v in timings.items()},
@@ -211,7 +252,7 @@ def networkx_baseline(warehouse: str) -> dict:
 INCREMENTAL_TABLES = [
     "int_wecom__contact_unionids", "int_wecom__remark_phones", "int_wecom__group_member_unionids",
     "int_wecom__relation_spells", "int_identity__edges", "int_identity__quarantine", "int_identity__graph",
-    "int_identity__merge_events",
+    "int_identity__merge_events", "int_identity__overrides",
 ]
 
 
@@ -248,6 +289,7 @@ def bench_identity(people: int, history_days: int = 30, daily_change: float = 0.
         # (in a process of its own too: max RSS survives exec, so a child spawned by a parent that
         # had held the synthetic lake would report the lake's memory as its own)
         landed = in_own_process(synthetic_lake, home / "lake", people, 1, history_days, daily_change)
+        overrides = synthetic_overrides(home, people)
         lake_seconds = time.perf_counter() - started
         # every model the selection runs (the staging views cost ~0 s: their work shows in the edges)
         full = in_own_process(identity_models, str(home), str(np.datetime64(DAY) - 1))
@@ -262,6 +304,7 @@ def bench_identity(people: int, history_days: int = 30, daily_change: float = 0.
             "history_days": history_days,
             "daily_change": daily_change,
             "rows_landed": landed,
+            "operator_overrides": overrides,
             "synthetic_lake_seconds": round(lake_seconds, 1),
             "full_build": full,
             "daily_run": daily,

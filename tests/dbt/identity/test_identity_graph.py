@@ -29,37 +29,22 @@ rebuilds the identity (the family merges).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import duckdb
 import pytest
 import yaml
 
-from siyu.contracts import RAW
-from siyu.lake import Lake, Partition
 from siyu.privacy import phone_hash
-from tests.dbt.conftest import contact, follow, mp_user, order, table, ts
+from tests.dbt.conftest import contact, follow, order
+from tests.dbt.identity.graphs import KEY, cid, customer_ids, land, user
 
 DAY1, DAY2 = "2026-01-01", "2026-01-02"
 D1, D2 = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
-KEY = b"identity-test-key"
 BLOCKS = 250  # 4 identifiers each: 1,000 in the chain
 
 
 def ph(n: int) -> str:
     return f"139{n:08d}"
-
-
-def cid(kind: str, value: str) -> str:
-    return "c_" + hashlib.md5(f"{kind}:{value}".encode()).hexdigest()[:16]
-
-
-def user(openid, unionid, created, phone=None, updated=None):
-    row = mp_user(openid, unionid, created)
-    row["phone_hash"] = phone_hash(phone, KEY) if phone else None
-    if updated:
-        row["updated_at"] = ts(updated)
-    return row
 
 
 def day1() -> dict:
@@ -129,33 +114,39 @@ def day2(first: dict) -> dict:
 
 
 def link(unionid: str, openid: str, external_userid: str, linked: dt.date, checked: dt.date) -> dict:
-    return {"unionid": unionid, "openid": openid, "external_userid": external_userid,
-            "linked_on": linked, "first_checked_on": linked, "checked_on": checked}
+    return {
+        "unionid": unionid,
+        "openid": openid,
+        "external_userid": external_userid,
+        "linked_on": linked,
+        "first_checked_on": linked,
+        "checked_on": checked,
+    }
 
 
-IDENTITY_SELECTION = "+customer_identifiers +identity_merges +identity_quarantine +identity_evidence"
+IDENTITY_SELECTION = (
+    "+customer_identifiers +identity_merges +identity_quarantine +identity_evidence +identity_review"
+)
 
 
 def identity_marts(warehouse) -> dict:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
-            "ids": dict(
-                con.execute(
-                    "select identifier_type || ':' || identifier, customer_id "
-                    "from main_marts.customer_identifiers"
-                ).fetchall()
-            ),
+            "ids": customer_ids(con),
             "identifiers": con.execute("from main_marts.customer_identifiers order by all").fetchall(),
             "quarantine": con.execute(
                 "select reason, degree from main_marts.identity_quarantine order by all"
             ).fetchall(),
             "log": con.execute(
-                "select event, absorbed_id, surviving_id, rule from "
-                "main_marts.identity_merges order by all"
+                "select event, absorbed_id, surviving_id, rule from main_marts.identity_merges order by all"
             ).fetchall(),
             "evidence": con.execute(
                 "select customer_id, rule, left_identifier, right_identifier, right_customer_id,"
                 " merged from main_marts.identity_evidence order by all"
+            ).fetchall(),
+            "review": con.execute(
+                "select review_rank, customer_id, candidate_customer_id, likelihood, rules,"
+                " shared_identifiers from main_marts.identity_review order by review_rank"
             ).fetchall(),
         }
 
@@ -169,19 +160,8 @@ def built(tmp_path_factory):
     days = {DAY1: first, DAY2: day2(first)}
     results = {}
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in {
-            "SIYU_HOME": home,
-            "SIYU_LAKE": home / "lake",
-            "SIYU_WAREHOUSE": home / "wh" / "siyu.duckdb",
-            "SIYU_PII_KEY": KEY.decode(),
-        }.items():
-            mp.setenv(name, str(value))
-        lake = Lake(str(home / "lake"))
-        for day, rows in days.items():
-            for source, entity in RAW:
-                lake.write(
-                    Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
-                )
+        land(mp, home, days)
+        mp.setenv("SIYU_WAREHOUSE", str(home / "wh" / "siyu.duckdb"))
         for day in days:
             dbt_build(day)
             results[day] = identity_marts(home / "wh" / "siyu.duckdb")
@@ -304,6 +284,25 @@ def test_the_evidence_explains_a_customer(built):
     # the hub phone was cut: each user's link to it stays, unmerged, with no customer on the right
     hub = [e for e in d2["evidence"] if e[2] == "o_hub0"]
     assert [(e[1], e[4], e[5]) for e in hub] == [("mp_user_phone", None, False)]
+
+
+def test_the_review_queue_lists_what_non_merging_evidence_would_join_most_likely_first(built):
+    d2 = built[DAY2]
+    ids, review = d2["ids"], d2["review"]
+    pair = tuple(sorted([ids["mp_openid:o_a"], ids["mp_openid:o_b"]]))
+    # the family: a's order to b's phone; a has a phone of their own, so a relative's is likelier
+    family = [r for r in review if (r[1], r[2]) == pair]
+    assert family == [(family[0][0], *pair, 0.5, "order_receiver_phone", 1)]
+    # the hub cut for five users: each pair of them, far less likely (1 / 4, halved for a cut hub)
+    hub = {ids[f"mp_openid:o_hub{i}"] for i in range(5)}
+    hub_rows = [r for r in review if {r[1], r[2]} <= hub]
+    assert len(hub_rows) == 10 and {r[3] for r in hub_rows} == {0.125}
+    assert family[0][0] < min(r[0] for r in hub_rows)
+    # test numbers say nothing about who is who; nobody already one customer is listed
+    tests = {ids[f"mp_openid:o_test{i}"] for i in range(2)}
+    assert not any({r[1], r[2]} <= tests for r in review)
+    assert all(r[1] != r[2] for r in review)
+    assert [r[0] for r in review] == list(range(1, len(review) + 1))
 
 
 def test_the_daily_build_equals_a_build_from_scratch(built):

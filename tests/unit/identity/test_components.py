@@ -45,3 +45,21 @@ def test_random_graphs_match_a_plain_union_find(seed):
     src, dst = rng.integers(0, count, edges), rng.integers(0, count, edges)
     # the smallest node id of each component labels it, as the reference's roots do
     assert connected_components(count, src, dst).tolist() == reference(count, src, dst)
+
+
+def test_a_separation_skips_the_link_that_would_join_the_pair_and_later_ones():
+    from siyu.identity.components import separated_components
+
+    # a chain 0-1-2-3-4 taken in that order; 0 and 3 separated: 2-3 is skipped, 3-4 taken
+    src, dst = np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4])
+    component = connected_components(6, src, dst)
+    labels = separated_components(component, src, dst, np.array([0]), np.array([3]))
+    assert labels.tolist() == [0, 0, 0, 3, 3, 5]
+    # a second path closing the gap later is skipped too
+    src2, dst2 = np.append(src, 4), np.append(dst, 1)
+    component2 = connected_components(6, src2, dst2)
+    labels = separated_components(component2, src2, dst2, np.array([0]), np.array([3]))
+    assert labels.tolist() == [0, 0, 0, 3, 3, 5]
+    # the same links newest first: the cut moves to the link taken last (0-1)
+    labels = separated_components(component, src[::-1], dst[::-1], np.array([0]), np.array([3]))
+    assert labels.tolist() == [0, 1, 1, 1, 1, 5]
