@@ -122,10 +122,7 @@ def print_exports(date: str) -> None:
 def print_quarantine(date: str) -> None:
     """Rows set aside: unreadable tracking lines, staging's row-level checks, identity's junk guard."""
     s = settings()
-    rows = []
-    lines = Lake(s.lake).manifest(Partition("tracking", "events_quarantine", date))
-    if lines and lines.row_count:
-        rows.append(("tracking.events (landing)", "unreadable line or file", lines.row_count))
+    rows = []  # tracking's unreadable lines are in data_quarantine (stg_tracking__events_quarantine)
     if not s.published.exists():
         return
     from siyu.report_panels import quarantine_counts
