@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from siyu import duck
+
 STORAGE_VERSION = "v1.0.0"
 
 
@@ -35,7 +37,7 @@ def publish(warehouse: Path, target: Path, parquet_dir: Path, schema: str = "mai
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp_parquet.mkdir(parents=True)
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         con.execute(f"attach '{tmp}' as pub (storage_version '{STORAGE_VERSION}')")
         for t in tables:

@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
+from siyu import duck
 from siyu.contracts import TRACKING_EVENTS, raw_schema
 from siyu.lake import Lake, Manifest, Partition
 
@@ -202,7 +202,7 @@ def earlier_event_ids(lake: Lake, date: str) -> set[str]:
         for d in (d for d in lake.partitions("tracking", "events") if d < date):
             ids.update(lake.read(Partition("tracking", "events", d)).column("event_id").to_pylist())
         return ids
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         rows = con.execute("select event_id from read_parquet(?)", [paths]).fetchall()
     return {r[0] for r in rows}
 
