@@ -168,6 +168,22 @@ def bench_identity(
     typer.echo(json.dumps(run(people, history_days, daily_change), indent=2))
 
 
+@bench.command("warehouse")
+def bench_warehouse(
+    people: Annotated[int, typer.Option(help="people in the synthetic world")] = 1_000_000,
+    lake_days: Annotated[int, typer.Option(help="daily runs landed (WeCom snapshots), at least 2")] = 30,
+    event_days: Annotated[int, typer.Option(help="days of tracking events and acquisitions")] = 75,
+    seed: Seed = 1,
+) -> None:
+    """Benchmark the whole warehouse: a full build, the next day's run, a rebuild of that day from
+    scratch (the baseline, compared row for row); the last line is one JSON object."""
+    import json
+
+    from siyu.bench_warehouse import bench_warehouse as run
+
+    typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
+
+
 @bench.command("stability")
 @app.command("bench-stability", hidden=True)
 def bench_stability(

@@ -23,6 +23,11 @@ class Settings:
     tracking_inbox: Path
     appdb_url: str
     pii_key: bytes
+    # DuckDB's resources (https://duckdb.org/docs/stable/configuration/overview): without a limit it
+    # takes 80 % of the machine's memory; past the limit it spills to the temp directory
+    duckdb_memory_limit: str = "50%"
+    duckdb_threads: int = 1
+    duckdb_temp_dir: Path = Path("data/duckdb_tmp")
 
     @property
     def sim_dir(self) -> Path:
@@ -44,7 +49,18 @@ def settings() -> Settings:
         tracking_inbox=Path(os.environ.get("SIYU_TRACKING_INBOX", home / "sim" / "tracking_inbox")),
         appdb_url=os.environ.get("SIYU_APPDB_URL", f"sqlite:///{home / 'sim' / 'appdb.sqlite'}"),
         pii_key=os.environ.get("SIYU_PII_KEY", DEFAULT_PII_KEY).encode(),
+        duckdb_memory_limit=os.environ.get("SIYU_DUCKDB_MEMORY_LIMIT", "50%"),
+        duckdb_threads=int(os.environ.get("SIYU_DUCKDB_THREADS", os.cpu_count() or 1)),
+        duckdb_temp_dir=Path(os.environ.get("SIYU_DUCKDB_TEMP_DIR", home / "duckdb_tmp")),
     )
+
+
+def duckdb_config(s: Settings | None = None) -> dict[str, str]:
+    """DuckDB's memory limit, threads and spill directory from the settings: for the dbt connection
+    (profiles.yml) and the package's own heavy connections (siyu.duck.connect)."""
+    s = s or settings()
+    return {"memory_limit": s.duckdb_memory_limit, "threads": str(s.duckdb_threads),
+            "temp_directory": str(s.duckdb_temp_dir)}
 
 
 def project_root() -> Path:

@@ -27,6 +27,10 @@ import pyarrow.parquet as pq
 
 MANIFEST = "_manifest.json"
 PART = "part-0000.parquet"
+# Rows per Parquet row group: DuckDB scans a file's row groups in parallel, one per thread, so an
+# entity's first partition (all its history) must not be a few million-row groups (pyarrow's
+# default, 1Mi rows): that build used one core. DuckDB's own row group size.
+ROW_GROUP_ROWS = 122_880
 
 
 def output_modes() -> tuple[int, int]:
@@ -124,7 +128,7 @@ class Lake:
         with self.fs.open(data_path, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as writer:
             for batch in batches:
                 if batch.num_rows:
-                    writer.write_batch(batch)
+                    writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
                     rows += batch.num_rows
         with self.fs.open(data_path, "rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()

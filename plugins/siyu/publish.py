@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from siyu import duck
 from siyu.lake import restrict, restrict_folder
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _write_version(
     from siyu import publish_docs
 
     (folder / "parquet").mkdir(parents=True)
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         con.execute(f"attach '{folder / 'siyu.duckdb'}' as pub (storage_version '{STORAGE_VERSION}')")
         for t in tables:

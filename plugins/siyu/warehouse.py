@@ -40,6 +40,10 @@ def dbt_env() -> dict[str, str]:
         "SIYU_HOME": str(s.home),
         "SIYU_LAKE": s.lake,
         "SIYU_WAREHOUSE": str(s.warehouse),
+        # DuckDB's memory limit, threads and spill directory (profiles.yml settings)
+        "SIYU_DUCKDB_MEMORY_LIMIT": s.duckdb_memory_limit,
+        "SIYU_DUCKDB_THREADS": str(s.duckdb_threads),
+        "SIYU_DUCKDB_TEMP_DIR": str(s.duckdb_temp_dir),
         # No usage pings from a data pipeline (and no dbt_project/.user.yml written into the checkout).
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -11,10 +11,10 @@ from siyu.cli import app
 from siyu.identity.bench import INCREMENTAL_TABLES
 
 
-def test_bench_group_lists_the_three_benchmarks():
+def test_bench_group_lists_the_benchmarks():
     result = CliRunner().invoke(app, ["bench", "--help"])
     assert result.exit_code == 0
-    assert all(name in result.output for name in ("identity", "stability", "appdb"))
+    assert all(name in result.output for name in ("identity", "stability", "appdb", "warehouse"))
 
 
 def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):

@@ -101,3 +101,15 @@ def test_fsspec_url_root(root):
     lake = Lake(root)
     lake.write(P, table(3))
     assert lake.read(P).num_rows == 3 and lake.partitions("appdb", "orders") == ["2026-03-01"]
+
+
+def test_a_large_partition_is_split_into_row_groups_duckdb_reads_in_parallel(tmp_path):
+    import pyarrow.parquet as pq
+
+    from siyu.lake import ROW_GROUP_ROWS
+
+    lake = Lake(str(tmp_path))
+    rows = 2 * ROW_GROUP_ROWS + 5
+    lake.write(P, pa.table({"v": pa.array(range(rows), pa.int64())}))  # one batch of all the rows
+    meta = pq.ParquetFile(tmp_path / "raw/appdb/orders/dt=2026-03-01" / PART).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [ROW_GROUP_ROWS] * 2 + [5]

@@ -50,8 +50,23 @@ def _id_strings(prefix: str, values: np.ndarray) -> np.ndarray:
     return np.char.add(prefix, np.char.zfill(values.astype(str), width - len(prefix)))
 
 
-def _ids(prefix: str, values: np.ndarray) -> pa.Array:
-    return pa.array(_id_strings(prefix, values))
+def id_array(prefix: str, values: np.ndarray) -> pa.Array:
+    """``_id_strings`` as an Arrow string array, written digit by digit into a byte matrix: ~20x
+    faster than np.char (tens of millions of event ids in seconds)."""
+    width = WIDTH.get(prefix, len(prefix) + 12)
+    values = np.asarray(values, np.int64)
+    chars = np.full((len(values), width), ord("0"), np.uint8)
+    chars[:, : len(prefix)] = np.frombuffer(prefix.encode(), np.uint8)
+    rest = values.copy()
+    for column in range(width - 1, width - 1 - len(str(int(values.max(initial=0)))), -1):
+        chars[:, column] = rest % 10 + ord("0")
+        rest //= 10
+    offsets = np.arange(0, (len(values) + 1) * width, width, dtype=np.int64)
+    data = pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(chars))
+    return data.cast(pa.string())
+
+
+_ids = id_array
 
 
 def synthetic_lake(
@@ -139,17 +154,9 @@ def synthetic_lake(
     lake = Lake(str(root))
     counts = {}
     for source, entity in RAW:
-        schema = raw_schema(source, entity)
         by_day = landed.get((source, entity), {})
         for day in days:  # WeCom's snapshots every day; the incremental sources when they changed
-            given = by_day.get(day)
-            rows = given.num_rows if given is not None else 0
-            columns = {
-                f.name: given[f.name].cast(f.type) if given is not None and f.name in given.column_names
-                else pa.nulls(rows, f.type)
-                for f in schema
-            }
-            lake.write(Partition(source, entity, day), pa.table(columns, schema=schema))
+            write_contract(lake, source, entity, day, by_day.get(day))
         first, last_rows = by_day.get(days[0]), by_day.get(DAY)
         counts[f"{source}.{entity}"] = first.num_rows if first is not None else 0
         if last_rows is not None and source == "appdb" and history_days > 1:
@@ -193,6 +200,20 @@ def synthetic_overrides(home: Path, people: int, share: float = 0.001, seed: int
     columns = dict(zip(OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))
     pacsv.write_csv(pa.table({f: pa.array(c, pa.string()) for f, c in columns.items()}), inbox)
     return len(rows)
+
+
+def write_contract(lake: Lake, source: str, entity: str, day: str, given: pa.Table | None) -> int:
+    """Land ``given`` (or no rows) as the day's partition in the contract's schema: columns it lacks
+    are null, the others cast to the contract's types. Returns the rows landed."""
+    schema = raw_schema(source, entity)
+    rows = given.num_rows if given is not None else 0
+    columns = {
+        f.name: given[f.name].cast(f.type) if given is not None and f.name in given.column_names
+        else pa.nulls(rows, f.type)
+        for f in schema
+    }
+    lake.write(Partition(source, entity, day), pa.table(columns, schema=schema))
+    return rows
 
 
 def _first_and_last(days: list[str], first: pa.Table, last: pa.Table) -> dict[str, pa.Table]:
@@ -256,17 +277,23 @@ INCREMENTAL_TABLES = [
 ]
 
 
-def rows_differing(warehouse: str, other: str) -> dict[str, int]:
-    """Per table, the rows one warehouse holds and the other does not (both ways), but for
-    written_on: which run wrote a row is the one thing a build from scratch cannot share."""
-    import duckdb
+def rows_differing(
+    warehouse: str, other: str, tables: list[str] | None = None, where: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Per table (``schema.table``; the incremental identity tables by default), the rows one
+    warehouse holds and the other does not (both ways), but for written_on: which run wrote a row
+    is the one thing a build from scratch cannot share. ``where`` narrows a table on both sides (the
+    other warehouse is attached as ``b``)."""
+    from siyu import duck
 
-    with duckdb.connect() as con:
+    with duck.connect() as con:
         con.execute(f"attach '{warehouse}' as a (read_only)")
         con.execute(f"attach '{other}' as b (read_only)")
         differing = {}
-        for table in INCREMENTAL_TABLES:
-            a, b = (f"select columns(lambda c: c <> 'written_on') from {db}.main_intermediate.{table}"
+        for table in tables or INCREMENTAL_TABLES:
+            qualified = table if "." in table else f"main_intermediate.{table}"
+            narrowed = f" where {where[table]}" if where and table in where else ""
+            a, b = (f"select columns(lambda c: c <> 'written_on') from {db}.{qualified}{narrowed}"
                     for db in ("a", "b"))
             one_way = f"select count(*) from ({a} except all {b})"
             other_way = f"select count(*) from ({b} except all {a})"

@@ -1,0 +1,159 @@
+"""`siyu bench warehouse`: the whole warehouse at a brand's size, a full build and the next day's run.
+
+It lands a synthetic world for N people (siyu.bench_world: every raw entity, the simulator's rates,
+``lake_days`` daily runs), then, each step in a process of its own so each peak memory (max RSS) is
+that step's:
+
+1. a full build of the day before the last, into an empty warehouse (every model, seeds included);
+2. the last day's run on that warehouse: what a daily schedule pays;
+3. the baseline: the last day built from scratch into a second warehouse, the full rebuild of every
+   model a run without incremental models pays, and the reference the daily run must equal: every
+   table of the intermediate and mart layers is compared row for row (but for written_on, which
+   says which run wrote a row, and for the days a daily history holds from before the rebuild's
+   backfill window: HISTORY_WINDOWS).
+
+Per-model seconds come from dbt's run_results.json. dbt's data tests are not run (`dbt build`
+without tests): they would fail the bench on a rule of the data, not measure it. The last line of
+the output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from siyu.bench_world import land_world, progress_bar
+from siyu.identity.bench import DAY, _peak_rss_mib, in_own_process, rows_differing, temp_home
+
+COMPARED_SCHEMAS = ("main_intermediate", "main_marts")
+# Histories that grow by a day each run hold days a build from scratch does not rebuild (it backfills
+# var lifecycle_backfill_days): compared on the days the build from scratch holds. A transition on its
+# first day is from 'none' there (the customer became known), so transitions from its second day.
+HISTORY_WINDOWS = {  # table: (its day column, how a day compares with the rebuild's first)
+    "main_marts.customer_lifecycle_daily": ("day", ">="),
+    "main_marts.lifecycle_transitions": ("day", ">"),
+    "main_marts.aipl_daily": ("as_of_date", ">="),
+}
+
+
+def build(home: str, day: str, warehouse: str | None = None) -> dict:
+    """`dbt build` of every model and seed (no tests) for ``day``, with a progress bar of the nodes;
+    in a process of its own."""
+    from dbt.cli.main import dbtRunner
+
+    from siyu.warehouse import DbtBuildError, dbt_args, dbt_env, environ, release_duckdb
+
+    settings = temp_home(Path(home)) | ({"SIYU_WAREHOUSE": warehouse} if warehouse else {})
+    with environ(settings), progress_bar() as bar:
+        task = bar.add_task(f"dbt build {day}{' from scratch' if warehouse else ''}", total=None)
+
+        def finished(event) -> None:
+            if event.info.name == "NodeFinished":
+                bar.advance(task)
+
+        args = dbt_args("build", day) + [
+            "--exclude-resource-type",
+            "test",
+            "--exclude-resource-type",
+            "unit_test",
+            "--quiet",
+        ]
+        started = time.perf_counter()
+        with environ(dbt_env()):
+            try:
+                result = dbtRunner(callbacks=[finished]).invoke(args)
+            finally:
+                release_duckdb()
+        wall = time.perf_counter() - started
+        if not result.success:
+            failed = [
+                f"{r.node.unique_id}: {r.message}"
+                for r in getattr(result.result, "results", None) or []
+                if str(r.status) in ("error", "fail")
+            ]
+            raise DbtBuildError(day, failed, result.exception)
+        run_results = Path(home) / "dbt" / "target" / "run_results.json"
+        nodes = json.loads(run_results.read_text())["results"]
+    seconds = {
+        n["unique_id"].split(".")[-1]: round(n["execution_time"], 2)
+        for n in nodes
+        if n["unique_id"].startswith("model.")
+    }
+    return {
+        "run_date": day,
+        "seconds": round(wall, 1),
+        "models_seconds": round(sum(seconds.values()), 1),
+        "per_model_seconds": dict(sorted(seconds.items(), key=lambda kv: -kv[1])),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def compared_tables(warehouse: str) -> list[str]:
+    """Every table (not view) of the intermediate and mart layers."""
+    import duckdb
+
+    with duckdb.connect(warehouse, read_only=True) as con:
+        rows = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema in (select unnest(?)) order by 1",
+            [list(COMPARED_SCHEMAS)],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _top(per_model: dict[str, float], n: int = 10) -> dict[str, float]:
+    return dict(list(per_model.items())[:n])
+
+
+def bench_warehouse(people: int, lake_days: int = 30, event_days: int = 75, seed: int = 1) -> dict:
+    if lake_days < 2:
+        raise ValueError("lake_days must be at least 2: a full build of one day, the next day's run")
+    day_before = str(np.datetime64(DAY) - 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        started = time.perf_counter()
+        landed = in_own_process(land_world, str(home / "lake"), people, seed, lake_days, event_days)
+        lake_seconds = time.perf_counter() - started
+        full = in_own_process(build, str(home), day_before)
+        daily = in_own_process(build, str(home), DAY)
+        scratch = str(home / "scratch" / "siyu.duckdb")
+        baseline = in_own_process(build, str(home), DAY, scratch)
+        warehouse = str(home / "wh" / "siyu.duckdb")
+        tables = compared_tables(scratch)
+        windows = {
+            t: f"{c} {op} (select min({c}) from b.{t})"
+            for t, (c, op) in HISTORY_WINDOWS.items()
+            if t in tables
+        }
+        differing = rows_differing(warehouse, scratch, tables, windows)
+    return {
+        "people": people,
+        "events": landed["tracking.events"],
+        "orders": landed["appdb.orders"],
+        "contacts": landed["wecom.external_contacts (last snapshot)"],
+        "lake_days": lake_days,
+        "event_days": event_days,
+        "full_build_s": full["seconds"],
+        "daily_run_s": daily["seconds"],
+        "baseline_daily_run_s": baseline["seconds"],
+        "peak_rss_mib": max(full["peak_rss_mib"], daily["peak_rss_mib"], baseline["peak_rss_mib"]),
+        "rows_differing_from_scratch": sum(differing.values()),
+        "synthetic_lake_s": round(lake_seconds, 1),
+        "peak_rss_mib_by_step": {
+            "full_build": full["peak_rss_mib"],
+            "daily_run": daily["peak_rss_mib"],
+            "baseline": baseline["peak_rss_mib"],
+        },
+        "top_models_full_build_s": _top(full["per_model_seconds"]),
+        "top_models_daily_run_s": _top(daily["per_model_seconds"]),
+        "top_models_baseline_s": _top(baseline["per_model_seconds"]),
+        "tables_compared": len(differing),
+        "tables_differing": {t: n for t, n in differing.items() if n},
+        "rows_landed": landed,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
