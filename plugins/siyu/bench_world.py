@@ -914,6 +914,10 @@ def land_world(root: str, people: int, seed: int = 1, lake_days: int = 30, event
                 write_contract(lake, "wecom", entity, str(day), table)
                 counts[f"wecom.{entity} (last snapshot)"] = table.num_rows
                 advance()
+        for source, entity in RAW:  # entities this world does not draw (yet) land empty, as a quiet day
+            for day in days:
+                if lake.manifest(Partition(source, entity, str(day))) is None:
+                    write_contract(lake, source, entity, str(day), None)
         bar.update(task, completed=bar.tasks[task].total)
     counts["people"], counts["staff"] = world.total, world.staff
     return counts

@@ -10,7 +10,8 @@ import pendulum
 from tests.deploy.robot import messages, robot_connection, serve_robot
 
 
-def test_a_source_not_landed_by_its_deadline_alerts(monkeypatch):
+def test_a_source_not_landed_by_its_deadline_alerts(monkeypatch, airflow_env_vars):
+    # airflow_env_vars first: importing dag_defaults imports Airflow, which reads its home once
     from siyu import dag_defaults
 
     robot = serve_robot()

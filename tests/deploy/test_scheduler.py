@@ -52,11 +52,19 @@ def _require_servers() -> None:
         pytest.skip(reason)
 
 
-def wecom_connection(port: int) -> str:
+def wecom_connection(port: int, secret: str | None = None) -> str:
+    """The simulator as a connection: the self-built app's secret, or ``secret`` (the 代开发 app's, which
+    the ID conversion needs)."""
     from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, unpaced_rates
 
     return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "login": DEMO_CORPID,
-                       "password": DEMO_SECRET, "extra": {"rates": unpaced_rates()}})
+                       "password": secret or DEMO_SECRET, "extra": {"rates": unpaced_rates()}})
+
+
+def idconvert_secret() -> str:
+    from siyu.simulator.wecom_server import DEMO_IDCONVERT_SECRET
+
+    return DEMO_IDCONVERT_SECRET
 
 
 def china_today() -> dt.date:
@@ -149,6 +157,7 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path):
     robot = serve_robot()
     stack = Stack(tmp_path, executor, extra_env={
         "AIRFLOW_CONN_SIYU_WECOM": wecom_connection(wecom_port),
+        "AIRFLOW_CONN_SIYU_WECOM_IDCONVERT": wecom_connection(wecom_port, idconvert_secret()),
         "AIRFLOW_CONN_SIYU_ALERTS": robot_connection(robot),
     })
     report: dict = {"executor": executor, "days": [day1.isoformat(), day2.isoformat()]}

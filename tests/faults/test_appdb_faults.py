@@ -58,7 +58,7 @@ def test_sqlite_timestamps_stored_as_text_are_read_or_quarantined(tmp_path):
         stored = {  # what another writer of the same table puts there
             "iso_t": "'2026-03-01T10:00:00'", "iso_z": "'2026-03-01T11:00:00Z'",
             "slashes": "'2026/03/01 12:00:00'", "epoch_s": "1772366400", "epoch_ms": "1772370000000",
-            "offset": "'2026-03-02T07:00:00+08:00'",  # 2026-03-01 23:00 UTC
+            "offset": "'2026-03-01T23:00:00+08:00'",  # 2026-03-01 15:00 UTC: China day 03-01
             "junk": "'yesterday'", "next_day": "'2026-03-02T05:00:00'",
         }
         for order_id, value in stored.items():
@@ -72,7 +72,7 @@ def test_sqlite_timestamps_stored_as_text_are_read_or_quarantined(tmp_path):
     assert all(rows[k]["quarantine_reason"] is None for k in good)
     assert rows["slashes"]["updated_at"] == dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
     assert rows["epoch_ms"]["paid_at"] == dt.datetime(2026, 3, 1, 13, tzinfo=dt.UTC)
-    assert rows["offset"]["updated_at"] == dt.datetime(2026, 3, 1, 23, tzinfo=dt.UTC)
+    assert rows["offset"]["updated_at"] == dt.datetime(2026, 3, 1, 15, tzinfo=dt.UTC)
     assert rows["junk"]["quarantine_reason"] == (
         "paid_at 'yesterday' is not a time; created_at 'yesterday' is not a time; "
         "updated_at 'yesterday' is not a time")
