@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Airflow reads its home and metadata DB once, when a test module first imports it (any module that
+# imports siyu.dag_defaults, say): point it at a throwaway home before anything can.
+AIRFLOW_TEST_HOME = Path(tempfile.mkdtemp(prefix="siyu-test-airflow-"))
+AIRFLOW_VALUES = {
+    "AIRFLOW_HOME": str(AIRFLOW_TEST_HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_TEST_HOME / 'airflow.db'}",
+    "AIRFLOW__COSMOS__CACHE_DIR": str(AIRFLOW_TEST_HOME / "cosmos"),
+}
+os.environ.update(AIRFLOW_VALUES)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(AIRFLOW_TEST_HOME, ignore_errors=True)
+
 
 @pytest.fixture(scope="session")
 def airflow_env_vars(tmp_path_factory):
-    """Point Airflow at this repo's dags/ with a throwaway home, for DagBag tests."""
-    home = tmp_path_factory.mktemp("airflow")
-    values = {
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "SIYU_HOME": str(tmp_path_factory.mktemp("siyu_home")),
-        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
-    }
-    old = {k: os.environ.get(k) for k in values}
+    """Airflow at this repo's dags/ with the throwaway home (its DB migrated), for DagBag tests."""
+    values = {**AIRFLOW_VALUES, "SIYU_HOME": str(tmp_path_factory.mktemp("siyu_home"))}
+    old = {"SIYU_HOME": os.environ.get("SIYU_HOME")}
     os.environ.update(values)
     # Cosmos caches `dbt ls` in Airflow Variables: the metadata DB must exist before a DAG is parsed.
     subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], check=True,
