@@ -38,6 +38,8 @@ HISTORY_WINDOWS = {  # table: (its day column, how a day compares with the rebui
     "main_marts.customer_lifecycle_daily": ("day", ">="),
     "main_marts.lifecycle_transitions": ("day", ">"),
     "main_marts.aipl_daily": ("as_of_date", ">="),
+    "main_marts.customer_aipl_daily": ("day", ">="),
+    "main_marts.aipl_transitions": ("day", ">"),
 }
 
 
