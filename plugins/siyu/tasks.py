@@ -27,9 +27,13 @@ class WeComEndpoint:
     options: dict = field(default_factory=dict)
 
     def client(self):
+        """Every call counts against the corp's per-API minute and hour budgets, kept across runs
+        in a ledger under SIYU_HOME/state (siyu.sources.wecom.budget)."""
+        from siyu.sources.wecom.budget import CallLedger, ledger_path
         from siyu.sources.wecom.client import WeComClient
 
-        return WeComClient(self.base_url, self.corpid, self.secret, rates=self.rates)
+        ledger = CallLedger(ledger_path(settings().state_dir, self.corpid))
+        return WeComClient(self.base_url, self.corpid, self.secret, rates=self.rates, ledger=ledger)
 
     @property
     def live(self) -> bool:

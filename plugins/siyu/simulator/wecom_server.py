@@ -38,7 +38,9 @@ PREFIX = "/cgi-bin/"
 INVALID_UNIONID = 40003  # the simulator's answer to a (unionid, openid) pair it does not know
 DAY = 86400
 PENDING_LIFETIME = 90 * DAY  # document/path/97108: a pending_id is valid 90 days
-CONTACT_WAY_WINDOW = 90 * DAY  # document/path/92228: default window and longest span
+# document/path/92228: the default window is the last 90 days; the page gives no longest span, so the
+# simulator takes the stricter reading (a span over 90 days errs) and the client walks 90-day windows
+CONTACT_WAY_WINDOW = 90 * DAY
 # https://developer.work.weixin.qq.com/document/path/96212 (频率限制): one corp may call one API at
 # most 10,000 times a minute and 150,000 an hour; past either the API is blocked for a minute / an hour.
 DEFAULT_LIMITS = (10_000, 150_000)

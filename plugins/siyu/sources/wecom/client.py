@@ -7,7 +7,9 @@
   endpoint, the errcode's documented meaning and the API's errmsg. The corp secret and tokens never
   appear in errors or logs: httpx logs every request URL (gettoken's corpsecret, every access_token)
   at INFO, so the client redacts them from httpx's and httpcore's records at every level.
-- Each endpoint has a client-side rate limit, so a big pull stays under WeCom's per-API quotas.
+- Each endpoint has a client-side rate limit, so a big pull stays under WeCom's per-API quotas;
+  with a ``CallLedger`` (siyu.sources.wecom.budget) every request also counts against the per-API
+  minute and hour budgets kept across runs.
 """
 
 from __future__ import annotations
@@ -103,8 +105,12 @@ class WeComClient:
         backoff: float = 0.5,
         max_backoff: float = 30.0,
         rates: dict[str, float] | None = None,
+        ledger=None,
     ):
+        """``ledger``: a ``siyu.sources.wecom.budget.CallLedger`` that counts every request against
+        the per-API minute and hour budgets kept across runs (none: only this run's pacing)."""
         redact_http_logs()
+        self._ledger = ledger
         self.corpid, self._secret = corpid, secret
         self._http = httpx.Client(base_url=base_url.rstrip("/") + "/cgi-bin/", timeout=timeout)
         self._token: str | None = None
@@ -128,11 +134,15 @@ class WeComClient:
 
     def close(self) -> None:
         self._http.close()
+        if self._ledger is not None:
+            self._ledger.flush()
 
     # --- transport --------------------------------------------------------------------------
     def _send(self, method: str, endpoint: str, params: dict, body: dict | None) -> dict:
         limiter = self._limiters.setdefault(endpoint, RateLimiter(self._rates.get(endpoint, DEFAULT_RATE)))
         limiter.wait()
+        if self._ledger is not None:  # raises BudgetSpent (not retried) once the hour is spent
+            self._ledger.take(endpoint)
         self.requests += 1
         try:
             response = self._http.request(method, endpoint, params=params, json=body)

@@ -1,7 +1,7 @@
 """WeCom's errcodes the client meets, with the meaning its global error-code page gives them.
 
-https://developer.work.weixin.qq.com/document/path/90313 (全局错误码). Errors name the code and this
-meaning, so an operator knows what to fix without looking it up.
+https://developer.work.weixin.qq.com/document/path/90313 (全局错误码; the texts as the go SDK
+zsmhub/workweixin decodes that page, apis/api_error.go). Errors name the code and this meaning, so an operator knows what to fix without looking it up.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ MEANINGS: dict[int, str] = {
     40073: "invalid openid (不合法的openid)",
     40096: "invalid external userid (不合法的外部联系人userid)",
     41001: "access_token missing (缺少access_token参数)",
-    41044: "config_id missing or invalid (不合法的config_id)",
+    41044: "invalid contact way config_id (无效的「联系我」config_id参数): deleted",
     43001: "GET required (需要GET请求)",
     43002: "POST required (需要POST请求)",
     42001: "access_token expired (access_token已过期)",
@@ -32,7 +32,7 @@ MEANINGS: dict[int, str] = {
     81017: "too many visible staff: pass owner_filter (可见范围人数超过上限)",
     84061: "no external contact relation (不存在外部联系人的关联关系)",
     84074: "no customer-contact permission (没有外部联系人权限)",
-    86003: "chat does not exist (群聊不存在): dismissed",
+    86003: "chatid does not exist (参数 chatid 不存在): dismissed",
     701008: "no interconnection licence (没有互通账号): buy and activate WeCom's interface licences",
     845003: "unionid subject does not match the corp's (unionid and corp subject not match)",
 }

@@ -33,9 +33,20 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 BEHAVIOR_DAYS = 30  # the API allows 30 days a call; WeCom revises recent days, so re-fetch a month
 # add_way of follow_info (document/path/92114): anything else is not landed as-is
 ADD_WAYS = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21, 22, 24, 201, 202})
-GONE_CHAT = frozenset({40050, 86003})  # groupchat/get of a dismissed chat (90313: chatid不存在)
-GONE_WAY = frozenset({41044})  # get_contact_way of a deleted contact way
-CONTACT_WAY_WINDOW = dt.timedelta(days=90)  # list_contact_way: a window spans at most 90 days (92228)
+# The errcodes of an id that vanished between the list call and the get call. The global errcode page
+# (document/path/90313, as decoded by the go SDK zsmhub/workweixin, apis/api_error.go) gives 86003
+# "参数 chatid 不存在" and 40050 "chatid不存在", and 41044 "无效的「联系我」config_id参数". No page
+# says which one a *dismissed* chat or a *deleted* contact way answers, so both chat codes are taken
+# as "gone"; a deleted contact way's config_id is no longer valid, so 41044 (the only config_id code
+# besides 41043, "missing") is.
+GONE_CHAT = frozenset({40050, 86003})
+GONE_WAY = frozenset({41044})
+# list_contact_way (document/path/92228; the request fields as zsmhub/workweixin,
+# apis/客户联系联系我管理.go, generated them from that page): start_time "默认为90天前", end_time
+# "默认为当前时间"; limit ≤1000. The page documents the 90-day *default* only, no maximum span: the
+# client walks windows of at most 90 days, which is right under both readings (no cap: more calls,
+# nothing lost; a 90-day cap: within it). The simulator enforces the stricter reading.
+CONTACT_WAY_WINDOW = dt.timedelta(days=90)
 CONTACT_WAYS_SINCE = dt.date(2021, 7, 10)  # list_contact_way knows codes created from this day on
 CORP_TAG, STRATEGY_TAG, UNKNOWN_TAG = 1, 3, 0  # follow_info tag types (92114); 0: in neither library
 

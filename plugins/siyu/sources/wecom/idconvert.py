@@ -19,8 +19,9 @@ What WeCom answers decides what lands (document/path/97108 and the global errcod
   pending is asked again after 80, and only live pending_ids are matched through
   ``external_userid_to_pending_id``;
 - a per-pair errcode (an invalid unionid/openid): that pair is refused, kept with the errcode;
-- the quota (45009/45033 after retries) or the budget: the run stops cleanly, lands what it got and
-  leaves the rest for the next run (the manifest says how many);
+- the quota (45009/45033 after retries), the day's and month's budget, or the API's hour budget
+  kept in the call ledger (``BudgetSpent``, siyu.sources.wecom.budget): the run stops cleanly,
+  lands what it got and leaves the rest for the next run (the manifest says how many);
 - anything else (48002 wrong app, 60020 untrusted IP, 701008, -1 after retries, ...) concerns every
   pair, not one: what was converted lands, then the task fails naming the errcode and its meaning.
 
@@ -42,6 +43,7 @@ import pyarrow as pa
 
 from siyu.contracts import raw_schema
 from siyu.lake import Lake, Manifest, Partition
+from siyu.sources.wecom.budget import BudgetSpent
 from siyu.sources.wecom.client import WeComClient, WeComError
 
 log = logging.getLogger(__name__)
@@ -158,8 +160,8 @@ def convert(
             answer = client.unionid_to_external_userid(unionid, openid)
         except WeComError as error:
             if error.errcode in QUOTA_ERRORS:  # the quota is spent: stop, the rest waits
-                log.warning("idconvert: WeCom's quota is spent (errcode %s), stopping", error.errcode)
-                stats["stopped"] = f"quota (errcode {error.errcode})"
+                log.warning("idconvert: %s, stopping", error)
+                stats["stopped"] = _stop_reason(error)
                 break
             if error.errcode not in PER_PAIR_ERRORS:
                 stats["left_for_later"] = len(due) - stats["asked"]
@@ -185,8 +187,17 @@ def convert(
     except WeComError as error:  # the conversions asked so far still land
         if error.errcode not in QUOTA_ERRORS:
             raise ConversionFailed(error, [links[k] for k in sorted(links)], stats) from None
-        stats["stopped"] = f"quota (errcode {error.errcode}) while matching pending_ids"
+        stats["stopped"] = f"{_stop_reason(error)} while matching pending_ids"
     return [links[k] for k in sorted(links)], stats
+
+
+def _stop_reason(error: WeComError) -> str:
+    """What stopped the run, for its manifest and summary: Siyu's own hour budget (kept across runs
+    in the call ledger, nothing sent past it) or WeCom's answer."""
+    if isinstance(error, BudgetSpent):
+        at = dt.datetime.fromtimestamp(error.resets_at, BEIJING).isoformat(timespec="minutes")
+        return f"budget ({error.window}: {error.used} of {error.budget} calls of {error.endpoint}; resets {at})"
+    return f"quota (errcode {error.errcode})"
 
 
 def _match_pending(client: WeComClient, links: dict, contacts: list[str], today: dt.date) -> int:
