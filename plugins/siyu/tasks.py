@@ -137,9 +137,28 @@ def appdb_url_from_airflow(conn_id: str = "siyu_appdb") -> str | None:
 
 
 def raw_gate(dt: str) -> dict:
+    """The raw gate, holding a failing entity back while the others build (siyu.quality.gates);
+    a hold is logged and sent to the operators' WeCom group, since the run itself succeeds."""
     from siyu.quality.gates import run_raw_gate
 
-    return run_raw_gate(dt)
+    summary = run_raw_gate(dt, hold_back=True)
+    held = {suite: r for suite, r in summary.items() if r.get("held_back")}
+    if held:
+        from siyu.alerts import MAX_BYTES, _truncate_bytes, send
+        from siyu.quality.gates import held_back
+
+        ledger = held_back()
+        lines = [f"**Siyu: siyu_warehouse holds back {len(held)} entit{'y' if len(held) == 1 else 'ies'}**"
+                 f" for {dt}; the other sources build."]
+        for suite, result in sorted(held.items()):
+            key = suite.removeprefix("raw.")
+            lines.append(f"> {key} stays at {result['last_good_partition']} until {dt} is re-landed and"
+                         " re-run:")
+            lines += [f"> {suite}: {failure}" for failure in ledger[key][dt]["failures"]]
+        message = _truncate_bytes("\n".join(lines), MAX_BYTES)
+        log.warning(message)
+        send(message)
+    return summary
 
 
 def _release_warehouse() -> None:

@@ -89,3 +89,24 @@ def test_rows_extraction_quarantined_are_set_aside_not_judged(lake):
     land(lake, DAY1, orders=many)
     with pytest.raises(QualityGateError, match=r"raw\.appdb\.orders: quarantined_rows: 12 unexpected"):
         run_raw_gate(DAY1)
+
+
+def refunds(n: int, amount: str) -> list[dict]:
+    from tests.dbt.conftest import ts
+
+    return [{"refund_id": f"rf{i:03d}", "order_id": f"ord{i:03d}", "amount": Decimal(amount), "reason": "size",
+             "created_at": ts("2025-12-31T06:00:00"), "updated_at": ts("2025-12-31T06:00:00")} for i in range(n)]
+
+
+def test_refunds_landing_x100_stop_the_run_too(lake):
+    """The x100 check covered orders and lines only: refunds in cents would have turned net spend,
+    CLV and AOV negative."""
+    from siyu.quality.gates import run_raw_gate
+
+    land(lake, DAY1, orders=orders(30), refunds=refunds(10, "20.00"))
+    land(lake, DAY2, orders=orders(30), refunds=refunds(10, "2000.00"))
+    with pytest.raises(QualityGateError) as failed:
+        run_raw_gate(DAY2)
+    assert "raw.appdb.refunds: scale_change_vs_history(amount): observed 100.0" in str(failed.value)
+    land(lake, DAY2, orders=orders(30), refunds=refunds(10, "25.00"))
+    assert run_raw_gate(DAY2)["raw.appdb.refunds"]["success"]

@@ -83,7 +83,10 @@ def _summary(results: list[SuiteResult]) -> dict:
     }
 
 
-def _finish(results: list[SuiteResult], dt: str) -> dict:
+def _finish(results: list[SuiteResult], dt: str, held: dict[str, str] | None = None) -> dict:
+    """Write and log every result, then stop on critical failures, except those of ``held`` suites
+    (held back: their entity stays at its last good partition while the rest builds)."""
+    held = held or {}
     for r in results:
         write_result(r, dt)
     write_docs_index(dt)
@@ -100,8 +103,51 @@ def _finish(results: list[SuiteResult], dt: str) -> dict:
         )
         for w in r.warnings:
             log.warning("%s warning: %s%s", r.suite, w.expectation, f"({w.kwargs.get('column')})")
-    gate(results)
-    return _summary(results)
+    gate([r for r in results if r.suite not in held])
+    summary = _summary(results)
+    for suite, last_good in held.items():
+        summary[suite].update(held_back=True, last_good_partition=last_good)
+    return summary
+
+
+# --- holding a failing entity back ----------------------------------------------------------------
+# One entity failing its suite used to stop every source: a bad day of orders kept yesterday's
+# contacts, events and users out of the marts too. Now the failing entity's partition of the day is
+# held back (recorded in SIYU_HOME/state/held_back.json): the build leaves it out (dbt var
+# held_partitions, read by the sources' external_location), so a snapshot entity stays at its last
+# good snapshot and an incremental one at its last good versions, while every other entity builds.
+# The partition stays held, on later days too, until a re-run of its date passes the gate. An entity
+# with no earlier good partition has no last good state to keep: then the run stops, as before.
+
+def held_back_path() -> Path:
+    return settings().state_dir / "held_back.json"
+
+
+def held_back() -> dict[str, dict[str, dict]]:
+    """``{"appdb.orders": {"2026-01-02": {"failures": [...], "held_on": ...}}}``."""
+    path = held_back_path()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def held_partitions() -> list[str]:
+    """The dbt var: ``source/entity/dt`` of every partition held back."""
+    return sorted(f"{key.replace('.', '/', 1)}/{day}" for key, days in held_back().items() for day in days)
+
+
+def _write_held(held: dict[str, dict[str, dict]]) -> None:
+    path = held_back_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    held = {k: v for k, v in sorted(held.items()) if v}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(held, indent=1, sort_keys=True))
+    tmp.replace(path)
+    restrict(path)
+
+
+def _last_good(lake: Lake, source: str, entity: str, dt: str, held: dict) -> str | None:
+    bad = held.get(f"{source}.{entity}", {})
+    earlier = [d for d in lake.partitions(source, entity) if d < dt and d not in bad]
+    return earlier[-1] if earlier else None
 
 
 def row_count_change(path: Path, lake: Lake, source: str, entity: str, dt: str) -> Failure | None:
@@ -111,7 +157,8 @@ def row_count_change(path: Path, lake: Lake, source: str, entity: str, dt: str) 
     doubles overnight means an API permission or an extractor changed, not that customers left.
     """
     rule = load_suite(path).get("meta", {}).get("row_count_change")
-    earlier = [d for d in lake.partitions(source, entity) if d < dt]
+    held = held_back().get(f"{source}.{entity}", {})  # compared with good partitions only
+    earlier = [d for d in lake.partitions(source, entity) if d < dt and d not in held]
     if not rule or not earlier:
         return None
     before = lake.manifest(Partition(source, entity, earlier[-1])).row_count
@@ -138,7 +185,9 @@ def scale_change(path: Path, lake: Lake, source: str, entity: str, dt: str, fram
     if not rule:
         return None
     column, min_rows = rule["column"], int(rule.get("min_rows", 5))
-    earlier = [d for d in lake.partitions(source, entity) if d < dt][-int(rule.get("history_partitions", 7)):]
+    held = held_back().get(f"{source}.{entity}", {})  # a held (x100) day is not history
+    earlier = [d for d in lake.partitions(source, entity) if d < dt and d not in held]
+    earlier = earlier[-int(rule.get("history_partitions", 7)):]
     history = []
     for d in earlier:
         table = lake.read(Partition(source, entity, d))
@@ -182,10 +231,12 @@ def quarantined_rows(path: Path, frame) -> tuple[object, Failure | None]:
     return frame[~bad], failure
 
 
-def run_raw_gate(dt: str) -> dict:
-    """Validate the lake partitions of ``dt`` that have a suite; raise QualityGateError on critical."""
+def run_raw_gate(dt: str, hold_back: bool = False) -> dict:
+    """Validate the lake partitions of ``dt`` that have a suite; raise QualityGateError on critical.
+    ``hold_back``: an entity failing critically is held back instead, when it has a last good
+    partition and some entity passes (see above); its summary says ``held_back``."""
     lake = Lake(settings().lake)
-    results = []
+    results, entities = [], {}
     for path in suite_paths("raw"):
         _, source, entity = path.name.removesuffix(".json").split(".", 2)
         if lake.manifest(Partition(source, entity, dt)) is None:
@@ -203,7 +254,24 @@ def run_raw_gate(dt: str) -> dict:
         result.evaluated += sum(1 for k in ("row_count_change", "scale_change") if meta.get(k))
         result.evaluated += 1 if (source, entity) in freshness.declared() else 0
         results.append(result)
-    return _finish(results, dt)
+        entities[result.suite] = (source, entity)
+    if not hold_back:
+        return _finish(results, dt)
+    ledger = held_back()
+    failing = [r for r in results if r.critical_failures]
+    last_good = {r.suite: _last_good(lake, *entities[r.suite], dt, ledger) for r in failing}
+    holdable = failing and len(failing) < len(results) and all(last_good.values())
+    for r in results:  # a pass releases the day; a hold records why
+        key, days = r.suite.removeprefix("raw."), ledger.setdefault(r.suite.removeprefix("raw."), {})
+        if not r.critical_failures:
+            days.pop(dt, None)
+        elif holdable:
+            days[dt] = {"failures": [f.describe() for f in r.critical_failures],
+                        "last_good_partition": last_good[r.suite]}
+            log.warning("%s %s held back: stays at %s while the other sources build", key, dt,
+                        last_good[r.suite])
+    _write_held(ledger)
+    return _finish(results, dt, last_good if holdable else None)
 
 
 def run_marts_gate(dt: str) -> dict:
