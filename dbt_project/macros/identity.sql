@@ -20,7 +20,10 @@
 
 {#- For int_identity__edges: every version (row-level checks as in staging) of an app DB entity's
     rows of the openids in its CTE `openids` (all on a rebuild), with the first run that
-    landed the row's `key`: when the warehouse first knew it (identity ranks on it). #}
+    landed the row's `key`: when the warehouse first knew it (identity ranks on it).
+    The checks are staging's own (row_quarantine): extraction's quarantine_reason and the plausible
+    timestamps too, so a row set aside in staging (a user created in 1970, an order paid in 2099)
+    is no evidence either. #}
 {%- macro appdb_versions(entity, key, checks, rebuild, columns, openids) %}
     select
         openid as mp_openid,
@@ -30,7 +33,8 @@
         min(cast(dt as date)) over (partition by {{ key }}) as first_extracted_dt
     from {{ source('appdb', entity) }}
     where cast(dt as date) <= {{ run_date() }}
-        and {{ quarantine_reason(checks) }} is null
+        and {{ row_quarantine(checks, {'orders': ['paid_at', 'created_at', 'updated_at'],
+                                       'mp_users': ['created_at', 'updated_at']}[entity], none) }} is null
         {%- if not rebuild %}
         and openid in (select openid from {{ openids }})
         {%- endif %}
