@@ -67,3 +67,54 @@ def test_a_fit_on_a_flat_ridge_stops_early_and_says_so():
     assert np.isfinite([gg.p, gg.q, gg.v]).all()
     assert gg.fit.note("Gamma-Gamma") == f"; Gamma-Gamma did not converge in {gg.fit.iterations} iterations"
     assert float(np.mean(gg.expected_order_value(x, np.full(x.size, 100.0)))) == pytest.approx(100, rel=0.05)
+
+
+def buyers(n: int, dropout_spread: float, seed: int = 0, days: float = 60.0):
+    """BG/NBD's story drawn directly: Gamma purchase rates, a dropout chance after each purchase of
+    0.25 give or take ``dropout_spread`` (a narrow band, as the simulator's 0.1-0.4 is), ages up to 60."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(0.8, 1 / (0.8 * 30), n)
+    dropout = np.clip(0.25 + dropout_spread * rng.standard_normal(n), 0.01, 0.99)
+    age = rng.uniform(5, days, n)
+    x, t_x = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t = 0.0
+        while (t := t + rng.exponential(1 / rate[i])) <= age[i]:
+            x[i], t_x[i] = x[i] + 1, t
+            if rng.random() < dropout[i]:
+                break
+    return x, t_x, age
+
+
+def test_homogeneous_dropout_converges_at_the_bound_and_says_so():
+    """Dropout chances in a narrow band: the likelihood rises as a and b grow together (the
+    homogeneous limit). The old fit in (a, b) ran a and b off to ~1e6 (and on the default world
+    stalled: "did not converge in 590 iterations"); in (mean, concentration) it converges at the
+    concentration's bound, with the right mean dropout, and its note says what that means."""
+    from siyu.predict.clv import MAX_CONCENTRATION
+
+    x, t_x, age = buyers(5_000, 0.05)
+    fit = fit_bgnbd(x, t_x, age)
+    assert fit.fit.converged and fit.fit.iterations < 200
+    assert fit.a + fit.b == pytest.approx(MAX_CONCENTRATION, rel=0.01)
+    assert fit.a / (fit.a + fit.b) == pytest.approx(0.25, abs=0.03)
+    assert fit.fit.note("BG/NBD").startswith("; BG/NBD at its bound: a+b = 1000: every buyer's dropout")
+    # the bound changes nothing that matters: predictions equal a fit with a looser one
+    import siyu.predict.clv as clv
+
+    looser = clv.MAX_CONCENTRATION
+    try:
+        clv.MAX_CONCENTRATION = 1e5
+        wide = fit_bgnbd(x, t_x, age)
+    finally:
+        clv.MAX_CONCENTRATION = looser
+    assert float(np.sum(fit.expected_purchases(30, x, t_x, age))) == pytest.approx(
+        float(np.sum(wide.expected_purchases(30, x, t_x, age))), rel=0.01)
+
+
+def test_a_fit_inside_the_bounds_has_no_note():
+    x, t_x, age = buyers(5_000, 0.0)
+    # every buyer 0.25 exactly, yet few purchases each: the data cannot tell, and the fit stays inside
+    fit = fit_bgnbd(x, t_x, age)
+    assert fit.fit.converged and fit.fit.note("BG/NBD") == ""
+    assert fit.a / (fit.a + fit.b) == pytest.approx(0.25, abs=0.05)
