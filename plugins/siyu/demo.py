@@ -78,8 +78,12 @@ def run_dags(
 
 
 def run_demo(
-    people: int, days: int, seed: int, end: dt.date, faults: float = 0.0, history_days: int = 7
+    people: int, days: int, seed: int, end: dt.date, faults: float = 0.0, history_days: int = 7,
+    build_days: int = 2,
 ) -> None:
+    """``build_days``: consecutive days the pipeline runs for, ending on ``end`` (each its ingests and
+    warehouse, as a daily schedule would; exports on the last): the day-over-day marts (lifecycle and
+    AIPL transitions, events waiting for their identity) then compare two real builds."""
     from siyu.report import print_summary
     from siyu.simulator.timeline import run_moment
     from siyu.simulator.world import build_world, write_world
@@ -97,6 +101,9 @@ def run_demo(
         # member, 7-day retention) needs an earlier snapshot, as a pipeline running daily would hold.
         earlier = end - dt.timedelta(days=history_days)
         run_dags(("siyu_ingest_wecom",), earlier.isoformat(), faults, as_of=run_moment(earlier))
+    for back in range(build_days - 1, 0, -1):  # the days before the last, oldest first
+        day = end - dt.timedelta(days=back)
+        run_dags((*INGEST_DAGS, WAREHOUSE_DAG), day.isoformat(), faults, as_of=run_moment(day))
     date = end.isoformat()
     run_dags((*INGEST_DAGS, WAREHOUSE_DAG, EXPORTS_DAG), date, faults)
     print_summary(date)
