@@ -88,6 +88,7 @@ def print_summary(date: str) -> None:
 
         print_marts_summary(console, str(s.published), date)
     print_quarantine(date)
+    print_stops(date)
     print_exports(date)
 
     customers = mart_counts().get("dim_customers")
@@ -95,6 +96,22 @@ def print_summary(date: str) -> None:
     console.print(f"lake:      {s.lake}")
     console.print(f"warehouse: {s.warehouse}")
     console.print(f"published: {s.published} (+ Parquet in {s.published.parent / 'parquet'})")
+
+
+def print_stops(date: str) -> None:
+    """What the day left for later: the ID conversion stopped by a quota or budget (pairs left for the
+    next run), entities the raw gate held back at their last good state."""
+    from siyu.quality.gates import held_back
+
+    manifest = Lake(settings().lake).manifest(Partition("wecom", "unionid_links", date))
+    window = manifest.window if manifest else {}
+    if window.get("stopped"):
+        console.print(f"[yellow]ID conversion stopped[/]: {window['stopped']}; "
+                      f"{window.get('left_for_later', 0):,} pairs left for the next run", soft_wrap=True)
+    for entity, days in sorted(held_back().items()):
+        for day, why in sorted(days.items()):
+            console.print(f"[yellow]held back[/]: {entity} {day} (stays at {why['last_good_partition']}): "
+                          + "; ".join(why["failures"]), soft_wrap=True, markup=True, highlight=False)
 
 
 def print_exports(date: str) -> None:

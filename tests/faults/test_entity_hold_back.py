@@ -54,7 +54,7 @@ def marts(home) -> dict[str, list]:
         }
 
 
-def test_orders_landing_x100_are_held_back_while_the_other_sources_build(home):
+def test_orders_landing_x100_are_held_back_while_the_other_sources_build(home, capsys):
     from siyu import tasks
     from siyu.quality.gates import held_back, held_partitions
     from siyu.warehouse_build import build_warehouse
@@ -74,6 +74,12 @@ def test_orders_landing_x100_are_held_back_while_the_other_sources_build(home):
     assert "scale_change_vs_history(amount): observed 100.0" in held_back()["appdb.orders"][DAY2]["failures"][0]
     [alert] = messages("holds back")
     assert f"for {DAY2}" in alert and f"appdb.orders stays at {DAY1}" in alert and "observed 100.0" in alert
+
+    from siyu.report import print_stops
+
+    capsys.readouterr()
+    print_stops(DAY2)  # the run's summary says so
+    assert f"held back: appdb.orders {DAY2} (stays at {DAY1}): scale_change_vs_history" in capsys.readouterr().out
 
     build_warehouse(DAY2)
     built = marts(home)

@@ -57,7 +57,7 @@ def backfill(lake: Lake, server, ledger_file, days, clock=time.time) -> list[dic
     return stats
 
 
-def test_a_backfill_stops_at_the_hour_budget_and_the_next_hour_goes_on(tmp_path):
+def test_a_backfill_stops_at_the_hour_budget_and_the_next_hour_goes_on(tmp_path, monkeypatch, capsys):
     server, _ = serve(corp(), port=0, limits={CONVERT: (1000, 10)})
     ledger_file = tmp_path / "state" / "wecom" / "api_calls.json"
     try:
@@ -75,6 +75,14 @@ def test_a_backfill_stops_at_the_hour_budget_and_the_next_hour_goes_on(tmp_path)
         assert len(landed) == 8 and all(r["pending_id"] for r in landed)  # what was got, kept
         stops = CallLedger(ledger_file).stops()
         assert stops[-1]["endpoint"] == CONVERT and stops[-1]["window"] == "hour"
+        # the run's summary says so
+        from siyu.report import print_stops
+
+        monkeypatch.setenv("SIYU_HOME", str(tmp_path))
+        monkeypatch.setenv("SIYU_LAKE", str(tmp_path / "lake"))
+        print_stops(DAYS[1])
+        out = capsys.readouterr().out
+        assert "ID conversion stopped: budget (hour: 8 of 8 calls" in out and "4 pairs left for the next run" in out
     finally:
         server.shutdown()
         server.server_close()
