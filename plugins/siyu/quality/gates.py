@@ -124,7 +124,7 @@ def held_back_path() -> Path:
 
 
 def held_back() -> dict[str, dict[str, dict]]:
-    """``{"appdb.orders": {"2026-01-02": {"failures": [...], "held_on": ...}}}``."""
+    """``{"appdb.orders": {"2026-01-02": {"failures": [...], "last_good_partition": "2026-01-01"}}}``."""
     path = held_back_path()
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -262,7 +262,8 @@ def run_raw_gate(dt: str, hold_back: bool = False) -> dict:
     last_good = {r.suite: _last_good(lake, *entities[r.suite], dt, ledger) for r in failing}
     holdable = failing and len(failing) < len(results) and all(last_good.values())
     for r in results:  # a pass releases the day; a hold records why
-        key, days = r.suite.removeprefix("raw."), ledger.setdefault(r.suite.removeprefix("raw."), {})
+        key = r.suite.removeprefix("raw.")
+        days = ledger.setdefault(key, {})
         if not r.critical_failures:
             days.pop(dt, None)
         elif holdable:
