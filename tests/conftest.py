@@ -56,7 +56,7 @@ def demo_home(tmp_path_factory):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "siyu"), "demo", "--people", "400", "--days", "30",
          "--seed", "11", "--faults", "0.1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,  # two days built
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return home, result.stdout
