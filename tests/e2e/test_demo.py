@@ -14,8 +14,9 @@ pytestmark = pytest.mark.slow
 
 # The app DB lands incrementally: the demo builds two days, so a source row is in the first day's
 # partition, or the second's, or both (changed on both): count each key once.
-APPDB_KEYS = {"appdb/mp_users": "openid", "appdb/orders": "order_id", "appdb/order_items": "order_id, line_no",
-              "appdb/refunds": "refund_id", "appdb/commissions": "commission_id"}
+APPDB_KEYS = {"appdb/mp_users": "openid", "appdb/orders": "order_id",
+              "appdb/order_items": "order_id, line_no", "appdb/refunds": "refund_id",
+              "appdb/commissions": "commission_id"}
 
 
 def landed(home: Path, entity: str) -> int:

@@ -94,8 +94,9 @@ def test_rows_extraction_quarantined_are_set_aside_not_judged(lake):
 def refunds(n: int, amount: str) -> list[dict]:
     from tests.dbt.conftest import ts
 
-    return [{"refund_id": f"rf{i:03d}", "order_id": f"ord{i:03d}", "amount": Decimal(amount), "reason": "size",
-             "created_at": ts("2025-12-31T06:00:00"), "updated_at": ts("2025-12-31T06:00:00")} for i in range(n)]
+    at = ts("2025-12-31T06:00:00")
+    return [{"refund_id": f"rf{i:03d}", "order_id": f"ord{i:03d}", "amount": Decimal(amount),
+             "reason": "size", "created_at": at, "updated_at": at} for i in range(n)]
 
 
 def test_refunds_landing_x100_stop_the_run_too(lake):

@@ -40,7 +40,8 @@ def con(tmp_path_factory):
         order("ord_ghost", "o_ghost", "paid", "5.00", "2025-12-31T06:00:00", "2099-01-01T00:00:00"),
     ]
     # a user whose clock reset: the version is set aside, and it is no identity evidence either
-    rows["appdb", "mp_users"] = [*rows["appdb", "mp_users"], mp_user("o_epoch", "u_alice", "1970-01-01T00:00:00")]
+    epoch = mp_user("o_epoch", "u_alice", "1970-01-01T00:00:00")
+    rows["appdb", "mp_users"] = [*rows["appdb", "mp_users"], epoch]
     warehouse = build_fixture_warehouse(tmp_path_factory.mktemp("faults"), {DAY: rows}, DAY)
     with duckdb.connect(str(warehouse), read_only=True) as c:
         yield c
@@ -81,5 +82,6 @@ def test_rows_set_aside_feed_no_identity_edge(con):
     lefts = {left for _, left, _ in edges}
     assert "o_alice" in lefts  # the good rows still give their evidence
     assert not lefts & {"o_epoch", "o_ghost"}
-    identifiers = {i for (i,) in con.execute("select identifier from main_marts.customer_identifiers").fetchall()}
+    identifiers = {i for (i,) in con.execute(
+        "select identifier from main_marts.customer_identifiers").fetchall()}
     assert not identifiers & {"o_epoch", "o_ghost"}

@@ -139,7 +139,8 @@ def fit_bgnbd(x, t_x, T, max_iterations: int = MAX_ITERATIONS) -> BgNbd:
     if a + b >= 0.99 * MAX_CONCENTRATION:  # L-BFGS-B stops within its tolerance of the bound
         bound = (f"a+b = {MAX_CONCENTRATION:g}: every buyer's dropout probability is about the same,"
                  f" {a / (a + b):.3f} (the homogeneous limit)")
-    return BgNbd(float(r), float(alpha), float(a), float(b), Fit(bool(result.success), int(result.nit), bound))
+    fit = Fit(bool(result.success), int(result.nit), bound)
+    return BgNbd(float(r), float(alpha), float(a), float(b), fit)
 
 
 @dataclass(frozen=True)

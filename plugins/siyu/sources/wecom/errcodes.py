@@ -1,7 +1,8 @@
 """WeCom's errcodes the client meets, with the meaning its global error-code page gives them.
 
 https://developer.work.weixin.qq.com/document/path/90313 (全局错误码; the texts as the go SDK
-zsmhub/workweixin decodes that page, apis/api_error.go). Errors name the code and this meaning, so an operator knows what to fix without looking it up.
+zsmhub/workweixin decodes that page, apis/api_error.go). Errors name the code and this meaning, so an
+operator knows what to fix without looking it up.
 """
 
 from __future__ import annotations

@@ -196,7 +196,8 @@ def _stop_reason(error: WeComError) -> str:
     in the call ledger, nothing sent past it) or WeCom's answer."""
     if isinstance(error, BudgetSpent):
         at = dt.datetime.fromtimestamp(error.resets_at, BEIJING).isoformat(timespec="minutes")
-        return f"budget ({error.window}: {error.used} of {error.budget} calls of {error.endpoint}; resets {at})"
+        spent = f"{error.used} of {error.budget} calls of {error.endpoint}"
+        return f"budget ({error.window}: {spent}; resets {at})"
     return f"quota (errcode {error.errcode})"
 
 
