@@ -10,5 +10,5 @@ select
     f.add_way = 202 as is_inherited,
     f.snapshot_date
 from {{ ref('stg_wecom__follow_users') }} f
-join {{ ref('customer_identifiers') }} ci
+join {{ real_customer_identifiers() }} ci
     on ci.identifier_type = 'external_userid' and ci.identifier = f.external_userid

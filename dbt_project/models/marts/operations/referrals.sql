@@ -5,7 +5,7 @@
 -- invitation without a known share: mp_invite). (A group's invitor is a staff member, not a customer:
 -- community_members keeps it.)
 with openid_customer as (
-    select identifier as mp_openid, customer_id from {{ ref('customer_identifiers') }}
+    select identifier as mp_openid, customer_id from {{ real_customer_identifiers() }}
     where identifier_type = 'mp_openid'
 ),
 
