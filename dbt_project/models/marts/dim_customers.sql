@@ -56,7 +56,11 @@ select
     a.city,
     a.city_tier,
     a.was_invited,
-    t.customer_id is not null as is_test
+    t.customer_id is not null as is_test,
+    {{ china_day('i.first_seen_at') }} as first_seen_date,
+    {{ china_day('i.last_seen_at') }} as last_seen_date,
+    {{ china_day('o.first_paid_at') }} as first_paid_date,
+    {{ china_day('o.last_paid_at') }} as last_paid_date
 from identifiers i
 left join orders o using (customer_id)
 left join {{ ref('int_customer_attributes') }} a using (customer_id)

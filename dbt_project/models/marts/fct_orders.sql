@@ -17,7 +17,8 @@ select
     o.paid_at,
     cast(o.paid_at as date) as paid_date,  -- China day (session TimeZone Asia/Shanghai)
     o.created_at,
-    o.updated_at
+    o.updated_at,
+    {{ china_day('o.created_at') }} as created_date
 from {{ ref('stg_appdb__orders') }} o
 left join (
     select order_id, sum(amount) as refunded from {{ ref('stg_appdb__refunds') }} group by 1

@@ -48,6 +48,7 @@ select
     coalesce(x.makers_recruited, 0) as makers_recruited,
     c.net_paid as own_net_spend,
     s.first_sale_at,
+    {{ china_day('s.first_sale_at') }} as first_sale_date,
     row_number() over (order by coalesce(s.sales_net, 0) desc, coalesce(r.referred_customers, 0) desc,
         m.customer_id) as rank
 from makers m

@@ -26,6 +26,7 @@ select
     m.external_userid,
     m.customer_id,
     m.joined_at,
+    {{ china_day('m.joined_at') }} as joined_date,
     m.join_scene,
     m.invitor_userid,
     gr.members as group_members,

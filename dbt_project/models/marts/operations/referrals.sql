@@ -52,6 +52,7 @@ select
     -- 'share' when the inviter's share brought the first visit (a recommendation), else an invite
     case when s.invitee_id is not null then 'share' else 'mp_inviter' end as via,
     c.referred_at,
+    {{ china_day('c.referred_at') }} as referred_date,
     s.share_id,
     -- the campaign (share source) for the fission figures
     case when s.invitee_id is null then 'mp_invite' else 'share_' || coalesce(s.share_target, 'unknown') end
