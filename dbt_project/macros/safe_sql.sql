@@ -52,7 +52,8 @@
                        'community_quality_buyer_share', 'staff_contact_capacity', 'session_gap_minutes',
                        'plausible_future_hours'] -%}
     {%- set lists = ['identity_merge_rules', 'identity_test_phones', 'identifier_type_order',
-                     'unpaid_statuses', 'tier1_cities', 'new_tier1_cities'] -%}
+                     'unpaid_statuses', 'tier1_cities', 'new_tier1_cities',
+                     'identity_test_mp_openids', 'identity_test_unionids', 'identity_test_external_userids'] -%}
     {%- for name in numbers -%}
       {%- set value = var(name, none) -%}
       {%- if value is not none and not modules.re.match('^-?[0-9]+(\\.[0-9]+)?$', value | string) -%}

@@ -235,6 +235,15 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("updated_at", TS),
         ]
     ),
+    # The "add your advisor" codes: the contact way state the brand's backend created for a user.
+    ("appdb", "advisor_codes"): pa.schema(
+        [
+            ("openid", pa.string()),
+            ("state", pa.string()),
+            ("created_at", TS),
+            ("updated_at", TS),
+        ]
+    ),
     # Mini-program tracking events, de-duplicated on event_id, landed by arrival date.
     ("tracking", "events"): pa.schema(
         [

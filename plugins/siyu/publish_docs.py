@@ -41,10 +41,12 @@ def _quote(text: str) -> str:
 def china_day_column(columns: dict[str, str], ts: str) -> str | None:
     """The date column beside timestamp ``ts`` whose comment says it is its China day, if any."""
     stem = ts.removesuffix("_at")
-    for name, doc in columns.items():
-        if name.startswith(stem) and name != ts and ("China" in doc or "Asia/Shanghai" in doc):
+    china = {name: doc for name, doc in columns.items() if name != ts and ("China" in doc or "Asia/Shanghai" in doc)}
+    for name in china:
+        if name.startswith(stem):
             return name
-    return None
+    # a day named otherwise (session_date) whose comment names the timestamp: "China day ... of started_at"
+    return next((name for name, doc in china.items() if name.endswith("_date") and f"of {ts}" in doc), None)
 
 
 def read_docs(

@@ -101,6 +101,28 @@ def test_timestamps_are_documented_as_utc_instants(catalog):
     assert "paid_date" in catalog["fct_orders"]["columns"]["paid_at"][1]  # the China day beside it
 
 
+# A day does not matter for these: a row's last change, a session's end (its day is its start's).
+NO_DAY = {"updated_at", "ended_at"}
+
+
+def test_the_china_day_stands_beside_every_timestamp_analysts_group_by(catalog):
+    """Issue 18: every timestamp of the analysts' marts (the identity marts explain the graph, not a
+    business day) has its China-day column, named `<event>_date`, and its comment names it."""
+    missing, checked = [], 0
+    for table, info in catalog.items():
+        if table.startswith("identity_"):
+            continue
+        for column, (kind, doc) in info["columns"].items():
+            if kind != "TIMESTAMP WITH TIME ZONE" or column in NO_DAY:
+                continue
+            checked += 1
+            day = doc.split("The China day (Asia/Shanghai) is column ")[-1].rstrip(".") if "is column" in doc else None
+            if day is None or info["columns"].get(day, ("",))[0] != "DATE":
+                missing.append(f"{table}.{column}")
+    assert checked >= 15 and missing == []
+    assert "first_paid_date" in catalog["dim_customers"]["columns"]["first_paid_at"][1]
+
+
 def test_lookups_decode_every_code_in_the_marts(published, catalog):
     with duckdb.connect(str(published / "siyu.duckdb"), read_only=True) as con:
         for (table, column), (lookup, key) in LOOKUPS.items():

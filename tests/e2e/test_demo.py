@@ -44,6 +44,7 @@ def test_ingest_lands_exactly_the_simulators_rows_despite_api_faults(demo_home):
         "appdb/order_items": stats["appdb_order_items"],
         "appdb/refunds": stats["appdb_refunds"],
         "appdb/commissions": stats["appdb_commissions"],
+        "appdb/advisor_codes": stats["appdb_advisor_codes"],
         "tracking/events": stats["tracking_events"],
         "tracking/events_quarantine": stats["tracking_corrupt_lines"],
     }

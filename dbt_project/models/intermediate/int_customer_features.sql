@@ -32,7 +32,7 @@ refunds as (
 groups as (
     select ci.customer_id, count(distinct g.chat_id) as groups
     from {{ ref('stg_wecom__group_members') }} g
-    join {{ ref('customer_identifiers') }} ci
+    join {{ real_customer_identifiers() }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = g.external_userid
     group by 1
 )
@@ -68,7 +68,7 @@ select
     a.aipl_stage,
     pr.p_alive,
     pr.clv_12m
-from {{ ref('dim_customers') }} c
+from {{ real_customers() }} c
 left join events e using (customer_id)
 left join orders o using (customer_id)
 left join categories cat using (customer_id)

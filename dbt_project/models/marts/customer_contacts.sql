@@ -8,7 +8,8 @@ select
     f.add_way,
     f.contact_way_state,
     f.add_way = 202 as is_inherited,
-    f.snapshot_date
+    f.snapshot_date,
+    {{ china_day('f.added_at') }} as added_date
 from {{ ref('stg_wecom__follow_users') }} f
-join {{ ref('customer_identifiers') }} ci
+join {{ real_customer_identifiers() }} ci
     on ci.identifier_type = 'external_userid' and ci.identifier = f.external_userid

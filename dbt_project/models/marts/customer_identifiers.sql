@@ -5,14 +5,28 @@
 -- last_seen_at: evidence WeCom's latest snapshot still holds was seen on that snapshot's day (the
 -- graph does not store that date: it would rewrite every contact's row every day).
 {{ config(materialized='view') }}
+with identifiers as (
+    select
+        identifier_type,
+        identifier,
+        customer_id,
+        matched_by,
+        first_seen_at,
+        case when in_latest_snapshot
+             then greatest(last_seen_at, cast({{ latest_snapshot('wecom', 'external_contacts') }} as timestamptz))
+             else last_seen_at end as last_seen_at,
+        is_anchor
+    from {{ ref('int_identity__graph') }}
+)
+
 select
     identifier_type,
     identifier,
     customer_id,
     matched_by,
     first_seen_at,
-    case when in_latest_snapshot
-         then greatest(last_seen_at, cast({{ latest_snapshot('wecom', 'external_contacts') }} as timestamptz))
-         else last_seen_at end as last_seen_at,
-    is_anchor
-from {{ ref('int_identity__graph') }}
+    last_seen_at,
+    is_anchor,
+    {{ china_day('first_seen_at') }} as first_seen_date,
+    {{ china_day('last_seen_at') }} as last_seen_date
+from identifiers

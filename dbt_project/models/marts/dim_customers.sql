@@ -1,6 +1,9 @@
 -- One row per customer: how many identifiers of each type resolve to them, when first seen, which
 -- channels they are on, and what they bought. Money: gross_paid is before refunds (every order that
 -- was paid, refunded ones too); net_paid (= total_paid) deducts the refunds.
+-- is_test: a test account's customer (int_customer_test_accounts): kept here, flagged, and left out of
+-- every fact, segment, operations mart, export and the tag sync. Their orders are not in fct_orders,
+-- so their money columns are 0.
 with identifiers as (
     select
         customer_id,
@@ -52,7 +55,13 @@ select
     a.province,
     a.city,
     a.city_tier,
-    a.was_invited
+    a.was_invited,
+    t.customer_id is not null as is_test,
+    {{ china_day('i.first_seen_at') }} as first_seen_date,
+    {{ china_day('i.last_seen_at') }} as last_seen_date,
+    {{ china_day('o.first_paid_at') }} as first_paid_date,
+    {{ china_day('o.last_paid_at') }} as last_paid_date
 from identifiers i
 left join orders o using (customer_id)
 left join {{ ref('int_customer_attributes') }} a using (customer_id)
+left join {{ ref('int_customer_test_accounts') }} t using (customer_id)

@@ -1,7 +1,8 @@
 -- One row per mini-program event with a customer: the customer of its openid, else of the unionid
 -- the event carries. An event whose user is not known yet (the mini-program user row lands on a later
 -- day than the event) waits in events_awaiting_identity and joins this table on the run its identity
--- lands: both are rebuilt from every landed event on each run.
+-- lands: both are rebuilt from every landed event on each run. Test accounts' events are left out
+-- (int_customer_test_accounts).
 select
     e.event_id,
     e.customer_id,
@@ -20,4 +21,4 @@ select
     e.arrival_date,
     e.arrival_date > e.event_date as arrived_late
 from {{ ref('int_events_attributed') }} e
-where e.customer_id is not null
+where e.customer_id is not null and {{ not_test_customer('e.customer_id') }}

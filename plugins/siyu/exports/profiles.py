@@ -62,6 +62,8 @@ def profile_query(con: duckdb.DuckDBPyConnection) -> str:
         )
         columns.append("t.tags")
     extra = "".join(f",\n    {c}" for c in columns)
+    # test accounts (dim_customers.is_test, issue 19) are no CRM audience; older files lack the flag
+    test_filter = "where not c.is_test" if "is_test" in _columns(con, "dim_customers") else ""
     return f"""
         with ids as (
             select customer_id,
@@ -77,6 +79,7 @@ def profile_query(con: duckdb.DuckDBPyConnection) -> str:
         from dim_customers c
         join ids using (customer_id)
         {" ".join(joins)}
+        {test_filter}
         order by c.customer_id
     """
 

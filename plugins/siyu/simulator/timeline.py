@@ -97,6 +97,7 @@ def appdb_rows_at(rows: dict[str, list[dict]], moment: dt.datetime) -> dict[str,
         "orders": orders,
         "order_items": [i for i in rows["order_items"] if i["order_id"] in known],
         "refunds": [r for r in rows["refunds"] if r["created_at"] < moment],
+        "advisor_codes": [a for a in rows.get("advisor_codes", []) if a["created_at"] < moment],
         # a commission follows its order: pending until the order's later change
         "commissions": [
             c if c["updated_at"] < moment else {**c, "status": "pending", "updated_at": c["created_at"]}

@@ -28,6 +28,7 @@ from faker import Faker
 
 from siyu.run_context import day_end_utc
 from siyu.simulator import appdb, tracking, wecom
+from siyu.simulator.advisor import ADVISOR_CODE_SHARE, add_advisor_codes
 from siyu.simulator.people import TEST_PHONE, Person, Staff, build_people, build_staff, special_people
 
 
@@ -59,7 +60,9 @@ class World:
         }
 
 
-def build_world(people: int, days: int, seed: int, end: dt.date) -> World:
+def build_world(
+    people: int, days: int, seed: int, end: dt.date, advisor_code_share: float = ADVISOR_CODE_SHARE
+) -> World:
     if people < 1 or days < 1:
         raise ValueError("a world needs at least one person and one day")
     rng = random.Random(seed)
@@ -72,6 +75,7 @@ def build_world(people: int, days: int, seed: int, end: dt.date) -> World:
     by_id = {p.person_id: p for p in population}
     state = wecom.build_state(rng, faker, population, staff, start, stop)
     rows = appdb.build_rows(rng, population, by_id, start, stop)
+    add_advisor_codes(population, state, rows, wecom.QR_CHANNELS, advisor_code_share)  # draws no rng
     events, corrupt = tracking.build_events(rng, population, by_id, rows, start, stop)
     world = World(seed, days, start, stop, staff, population, state, rows, events, corrupt)
     world.identifiers = observed_identifiers(world)

@@ -12,7 +12,7 @@ with sales as (
         coalesce(sum(c.amount) filter (where c.status = 'pending'), 0) as commission_pending,
         min(c.created_at) as first_sale_at
     from {{ ref('stg_appdb__commissions') }} c
-    join {{ ref('customer_identifiers') }} ci
+    join {{ real_customer_identifiers() }} ci
         on ci.identifier_type = 'mp_openid' and ci.identifier = c.promoter_openid
     left join {{ ref('fct_orders') }} o using (order_id)
     where cast(c.created_at as date) <= {{ run_date() }}
@@ -23,7 +23,7 @@ recruited as (select inviter_id as customer_id, count(*) as referred_customers f
 
 makers as (
     select c.customer_id
-    from {{ ref('dim_customers') }} c
+    from {{ real_customers() }} c
     left join sales s using (customer_id)
     left join recruited r using (customer_id)
     where coalesce(s.orders_sold, 0) >= 1
@@ -48,10 +48,11 @@ select
     coalesce(x.makers_recruited, 0) as makers_recruited,
     c.net_paid as own_net_spend,
     s.first_sale_at,
+    {{ china_day('s.first_sale_at') }} as first_sale_date,
     row_number() over (order by coalesce(s.sales_net, 0) desc, coalesce(r.referred_customers, 0) desc,
         m.customer_id) as rank
 from makers m
-join {{ ref('dim_customers') }} c using (customer_id)
+join {{ real_customers() }} c using (customer_id)
 left join sales s using (customer_id)
 left join recruited r using (customer_id)
 left join recruited_makers x using (customer_id)

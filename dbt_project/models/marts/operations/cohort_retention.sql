@@ -1,7 +1,7 @@
 -- [acquisition week × weeks since] Of the customers first seen in a week, the share with a paid order
 -- and the share with an interaction (event) in each later week up to run_date.
 with cohorts as (
-    select customer_id, date_trunc('week', first_seen_at)::date as cohort_week from {{ ref('dim_customers') }}
+    select customer_id, date_trunc('week', first_seen_at)::date as cohort_week from {{ real_customers() }}
 ),
 sizes as (select cohort_week, count(*) as customers from cohorts group by 1),
 activity as (

@@ -6,13 +6,13 @@
 with members as (
     select m.chat_id, m.external_userid, m.joined_at, m.join_scene, m.invitor_userid, ci.customer_id
     from {{ ref('stg_wecom__group_members') }} m
-    left join {{ ref('customer_identifiers') }} ci
+    left join {{ real_customer_identifiers() }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = m.external_userid
     where m.member_type = 'external'
 ),
 engagement as (
     select c.customer_id, c.paid_orders_count, coalesce(f.events_30d, 0) as events_30d
-    from {{ ref('dim_customers') }} c join {{ ref('int_customer_features') }} f using (customer_id)
+    from {{ real_customers() }} c join {{ ref('int_customer_features') }} f using (customer_id)
 ),
 groups as (
     select m.chat_id, count(*) as members,
@@ -26,6 +26,7 @@ select
     m.external_userid,
     m.customer_id,
     m.joined_at,
+    {{ china_day('m.joined_at') }} as joined_date,
     m.join_scene,
     m.invitor_userid,
     gr.members as group_members,

@@ -9,7 +9,7 @@
 with customers as (
     select f.customer_id, cast(c.first_seen_at as date) as acquired_on,
         coalesce(f.first_channel, 'unknown') as channel, c.paid_orders_count
-    from {{ ref('dim_customers') }} c
+    from {{ real_customers() }} c
     join {{ ref('int_customer_features') }} f using (customer_id)
     where cast(c.first_seen_at as date) <= {{ run_date() }}
 ),
@@ -17,7 +17,7 @@ with customers as (
 relations as (
     select ci.customer_id, r.added_on, r.removed_on
     from {{ ref('int_wecom__relation_spells') }} r
-    join {{ ref('customer_identifiers') }} ci
+    join {{ real_customer_identifiers() }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = r.external_userid
 ),
 

@@ -7,7 +7,7 @@ with referred as (
         count(*) as referred_customers,  -- referrals has one row per invitee
         coalesce(sum(c.net_paid), 0) as referred_spend
     from {{ ref('referrals') }} r
-    left join {{ ref('dim_customers') }} c on c.customer_id = r.invitee_id
+    left join {{ real_customers() }} c on c.customer_id = r.invitee_id
     group by all
 ),
 

@@ -28,7 +28,7 @@ with_shares as (
 bases as (
     select m.month, count(c.customer_id) as customers_before
     from (select distinct month from by_campaign) m
-    left join {{ ref('dim_customers') }} c on c.first_seen_at < m.month
+    left join {{ real_customers() }} c on c.first_seen_at < m.month
     group by 1
 )
 

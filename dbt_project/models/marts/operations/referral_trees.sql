@@ -24,7 +24,7 @@ up as (
 down as (
     select a.ancestor_id as customer_id, count(*) as tree_size, sum(c.net_paid) as tree_net_spend,
         max(a.distance) as tree_depth
-    from ancestry a join {{ ref('dim_customers') }} c on c.customer_id = a.descendant_id
+    from ancestry a join {{ real_customers() }} c on c.customer_id = a.descendant_id
     group by 1
 ),
 
@@ -43,4 +43,4 @@ from members m
 left join up u using (customer_id)
 left join down w using (customer_id)
 left join direct d using (customer_id)
-left join {{ ref('dim_customers') }} c using (customer_id)
+left join {{ real_customers() }} c using (customer_id)

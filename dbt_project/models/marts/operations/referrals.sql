@@ -5,7 +5,7 @@
 -- invitation without a known share: mp_invite). (A group's invitor is a staff member, not a customer:
 -- community_members keeps it.)
 with openid_customer as (
-    select identifier as mp_openid, customer_id from {{ ref('customer_identifiers') }}
+    select identifier as mp_openid, customer_id from {{ real_customer_identifiers() }}
     where identifier_type = 'mp_openid'
 ),
 
@@ -52,6 +52,7 @@ select
     -- 'share' when the inviter's share brought the first visit (a recommendation), else an invite
     case when s.invitee_id is not null then 'share' else 'mp_inviter' end as via,
     c.referred_at,
+    {{ china_day('c.referred_at') }} as referred_date,
     s.share_id,
     -- the campaign (share source) for the fission figures
     case when s.invitee_id is null then 'mp_invite' else 'share_' || coalesce(s.share_target, 'unknown') end

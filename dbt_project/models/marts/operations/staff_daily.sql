@@ -4,7 +4,11 @@
 -- Contacts and losses come from the relation history over all snapshots: a relation counts from its
 -- added day until the first snapshot without it, which is also the day it is counted as lost, unless
 -- the customer awaits transfer from this (resigned) staff member (get_unassigned_list): awaiting_transfer.
-with relations as (select * from {{ ref('int_wecom__relation_spells') }}),
+-- Test accounts' contacts (int_customer_test_accounts) are left out, like in every operations mart.
+with relations as (
+    select * from {{ ref('int_wecom__relation_spells') }}
+    where external_userid not in {{ test_identifiers('external_userid') }}
+),
 
 awaiting as (select staff_userid, external_userid from {{ ref('stg_wecom__unassigned_contacts') }}),
 

@@ -1,5 +1,6 @@
 {{ config(materialized='incremental', unique_key=['customer_id', 'day'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+          on_schema_change='append_new_columns',
+          post_hook="delete from {{ this }} where customer_id in (select customer_id from {{ ref('dim_customers') }} where is_test)") }}
 -- [customer × day] Lifecycle stage of every known customer on each day, from the paid orders up to
 -- that day: prospect (never bought), new (first order ≤ 30 d ago), reactivated (an order ≤ 30 d ago
 -- after a gap of more than 90 d), active (last order ≤ 90 d), at_risk (91-180 d), churned (> 180 d, or
@@ -41,7 +42,7 @@ state as (
         min(p.paid_date) as first_paid,
         max(p.paid_date) as last_paid,
         arg_max(p.previous_paid_date, p.paid_date) as before_last_paid
-    from {{ ref('dim_customers') }} c
+    from {{ real_customers() }} c
     join days d on cast(c.first_seen_at as date) <= d.day
     left join paid p on p.customer_id = c.customer_id and p.paid_date <= d.day
     group by all

@@ -125,6 +125,7 @@ ENTITIES: dict[str, EntitySpec] = {
     "order_items": EntitySpec(tables.order_items, _order_item),
     "refunds": EntitySpec(tables.refunds, _refund),
     "commissions": EntitySpec(tables.commissions, _refund),  # the same: only timestamps to convert
+    "advisor_codes": EntitySpec(tables.advisor_codes, _refund),  # the same
 }
 
 

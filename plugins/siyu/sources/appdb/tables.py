@@ -93,4 +93,16 @@ commissions = Table(
     Index("ix_commissions_updated_at", "updated_at"),
 )
 
+# The "add your advisor" codes (siyu.simulator.advisor): the contact way the backend created for a
+# mini-program user, whose `state` the WeCom contact then carries in its follow_info.
+advisor_codes = Table(
+    "advisor_codes",
+    metadata,
+    Column("openid", String(64), nullable=False),
+    Column("state", String(30), primary_key=True),  # WeCom allows a state of 30 characters
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_advisor_codes_updated_at", "updated_at"),
+)
+
 # All DateTime columns hold naive UTC: MySQL DATETIME has no zone, so UTC is the only safe convention.

@@ -1,0 +1,5 @@
+{#- The China day (Asia/Shanghai) of a UTC instant: the `<event>_date` column beside an `<event>_at`
+    (issue 18). Explicit, so it holds whatever a session's TimeZone. -#}
+{% macro china_day(ts) -%}
+    cast(timezone('Asia/Shanghai', {{ ts }}) as date)
+{%- endmacro %}
