@@ -235,6 +235,19 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("updated_at", TS),
         ]
     ),
+    # Marketing consent: each opt-in / opt-out a mini-program user made (action), and when.
+    ("appdb", "consent_events"): pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("openid", pa.string()),
+            ("purpose", pa.string()),
+            ("action", pa.string()),  # opt_in | opt_out
+            ("source", pa.string()),
+            ("occurred_at", TS),
+            ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
+        ]
+    ),
     # Mini-program tracking events, de-duplicated on event_id, landed by arrival date.
     ("tracking", "events"): pa.schema(
         [

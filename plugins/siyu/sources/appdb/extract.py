@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import DateTime, String, Table, create_engine, func, or_, select, type_coerce
+from sqlalchemy import DateTime, String, Table, create_engine, func, inspect, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
@@ -125,7 +125,11 @@ ENTITIES: dict[str, EntitySpec] = {
     "order_items": EntitySpec(tables.order_items, _order_item),
     "refunds": EntitySpec(tables.refunds, _refund),
     "commissions": EntitySpec(tables.commissions, _refund),  # the same: only timestamps to convert
+    "consent_events": EntitySpec(tables.consent_events, _refund),
 }
+# Tables a brand's app DB may not have: such an entity lands an empty partition (and says so in the
+# log), so the warehouse still runs; consent then comes from the privacy inbox and WeCom only.
+OPTIONAL = {"consent_events"}
 
 
 def _time_columns(table: Table) -> list[str]:
@@ -248,7 +252,12 @@ def land_entity(
     schema = raw_schema("appdb", entity)
     recorded = {"column": "updated_at", "low": low.isoformat(), "high": high.isoformat(),
                 "overlap_seconds": int(overlap.total_seconds())}
-    manifest = lake.write_batches(part, schema, _batches(engine, spec, window, pii_key, schema), recorded)
+    if entity in OPTIONAL and not inspect(engine).has_table(spec.table.name):
+        log.warning("appdb.%s: the app DB has no table %s: landed empty", entity, spec.table.name)
+        batches = iter([pa.RecordBatch.from_pylist([], schema=schema)])
+    else:
+        batches = _batches(engine, spec, window, pii_key, schema)
+    manifest = lake.write_batches(part, schema, batches, recorded)
     log.info("appdb.%s %s: %d rows in [%s, %s)", entity, logical_date, manifest.row_count, low, high)
     return manifest
 
