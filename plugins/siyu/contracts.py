@@ -274,6 +274,20 @@ RAW: dict[tuple[str, str], pa.Schema] = {
     ),
 }
 
+# Free text: what people type by hand, where a phone number can hide. Every Chinese mobile number in
+# these columns is masked before the lake (siyu.privacy.mask_phones, applied by siyu.lake).
+FREE_TEXT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("wecom", "external_contacts"): ("corp_name", "position", "corp_full_name", "external_profile"),
+    ("wecom", "follow_users"): ("remark", "description", "remark_corp_name", "wechat_channels_nickname"),
+    ("wecom", "group_chats"): ("name", "notice"),
+    ("wecom", "group_members"): ("group_nickname", "name"),
+    ("wecom", "contact_ways"): ("remark",),
+    ("wecom", "landing_issues"): ("detail", "reason"),
+    ("appdb", "refunds"): ("reason",),
+    ("tracking", "events"): ("props", "page"),
+    ("tracking", "events_quarantine"): ("raw", "reason"),
+}
+
 TRACKING_EVENTS = ("page_view", "product_view", "add_to_cart", "favorite", "share", "search", "login")
 
 

@@ -47,7 +47,7 @@ def opt_outs(home) -> None:
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
+def built(tmp_path_factory):
     home = tmp_path_factory.mktemp("consent")
     opt_outs(home)
     users = [mp_user("o_a", "u_a", "2026-02-01T02:00:00"), mp_user("o_b", None, "2026-02-01T02:00:00"),
@@ -56,7 +56,8 @@ def con(tmp_path_factory):
     lake = {
         S1: {
             ("wecom", "follow_users"): [follow("e_a"), follow("e_c"), follow("e_e")],
-            ("wecom", "external_contacts"): [contact("e_a", "u_a"), contact("e_c", None), contact("e_e", "u_e")],
+            ("wecom", "external_contacts"): [
+                contact("e_a", "u_a"), contact("e_c", None), contact("e_e", "u_e")],
             ("appdb", "mp_users"): users,
             ("appdb", "orders"): [order("ord_a", "o_a", "paid", "80.00", "2026-02-02T02:00:00",
                                         "2026-02-02T02:00:00")],
@@ -74,8 +75,12 @@ def con(tmp_path_factory):
             ],
         },
     }
-    warehouse = build_fixture_warehouse(home, lake, RUN)
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    return home, build_fixture_warehouse(home, lake, RUN)
+
+
+@pytest.fixture(scope="module")
+def con(built):
+    with duckdb.connect(str(built[1]), read_only=True) as connection:
         yield connection
 
 
@@ -123,3 +128,27 @@ def test_every_customer_has_one_decision_and_an_opt_out_keeps_the_data(con):
         join main_marts.customer_identifiers ci using (customer_id) where ci.identifier = 'o_a'
     """).fetchall()
     assert kept == [("ord_a", Decimal("80.00"))]
+
+
+def test_the_published_export_leaves_out_who_may_not_be_contacted(built, tmp_path):
+    """Through the publish, as siyu_exports runs: the opted-out leave the profiles, and the opted-out and
+    the deleted leave the staff audiences; the manifest counts them."""
+    from siyu.exports.profiles import export_date
+    from siyu.publish import publish
+
+    home, warehouse = built
+    published = tmp_path / "published" / "siyu.duckdb"
+    publish(warehouse, published, tmp_path / "published" / "parquet", date=RUN)
+    manifest = export_date(published, tmp_path / "exports", RUN)
+    with duckdb.connect(str(published), read_only=True) as con:
+        blocked = {r[0] for r in con.execute(
+            "select customer_id from customer_consent where not can_contact").fetchall()}
+        customers = con.execute("select count(*) from dim_customers").fetchall()[0][0]
+    profiles = pq.read_table(tmp_path / "exports" / RUN / "customer_profiles.parquet").to_pylist()
+    audiences = pq.read_table(tmp_path / "exports" / RUN / "staff_audiences.parquet").to_pylist()
+    assert len(blocked) == 3  # alice, erin, gina
+    assert not blocked & {p["customer_id"] for p in profiles}
+    assert len(profiles) == customers - 3 == manifest["rows"]["customer_profiles"]
+    assert audiences == []  # e_a and e_e opted out; carol's relation is gone
+    left_out = {"customer_profiles": 3, "staff_audiences": 2, "staff_audience_customers": 2}
+    assert manifest["left_out"] == left_out

@@ -119,13 +119,17 @@ def _refund(row: dict, key: bytes) -> dict:
     return {**row, "created_at": _utc(row["created_at"]), "updated_at": _utc(row["updated_at"])}
 
 
+def _consent(row: dict, key: bytes) -> dict:
+    return {**row, "occurred_at": _utc(row["occurred_at"]), "updated_at": _utc(row["updated_at"])}
+
+
 ENTITIES: dict[str, EntitySpec] = {
     "mp_users": EntitySpec(tables.mp_users, _mp_user),
     "orders": EntitySpec(tables.orders, _order),
     "order_items": EntitySpec(tables.order_items, _order_item),
     "refunds": EntitySpec(tables.refunds, _refund),
     "commissions": EntitySpec(tables.commissions, _refund),  # the same: only timestamps to convert
-    "consent_events": EntitySpec(tables.consent_events, _refund),
+    "consent_events": EntitySpec(tables.consent_events, _consent),
 }
 # Tables a brand's app DB may not have: such an entity lands an empty partition (and says so in the
 # log), so the warehouse still runs; consent then comes from the privacy inbox and WeCom only.
