@@ -152,3 +152,16 @@ def test_the_published_export_leaves_out_who_may_not_be_contacted(built, tmp_pat
     assert audiences == []  # e_a and e_e opted out; carol's relation is gone
     left_out = {"customer_profiles": 3, "staff_audiences": 2, "staff_audience_customers": 2}
     assert manifest["left_out"] == left_out
+
+
+def test_no_name_column_reaches_the_published_file(built, tmp_path):
+    """Minimisation: names stay in the lake and staging; no published table has a name column."""
+    from siyu.contracts import PERSON_NAME_COLUMNS
+    from siyu.publish import publish
+
+    _, warehouse = built
+    published = tmp_path / "published" / "siyu.duckdb"
+    publish(warehouse, published, tmp_path / "published" / "parquet", date=RUN)
+    with duckdb.connect(str(published), read_only=True) as con:
+        columns = {r[0].lower() for r in con.execute("select column_name from information_schema.columns")}
+    assert len(columns) > 100 and not columns & PERSON_NAME_COLUMNS

@@ -74,6 +74,19 @@ def consent_left_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "staff_audience_customers": audiences[1]}
 
 
+def names_allowed() -> bool:
+    """SIYU_EXPORT_NAMES=1 lets name columns into the exports; default off (minimisation)."""
+    return os.environ.get("SIYU_EXPORT_NAMES", "0").strip().lower() in ("1", "true", "yes")
+
+
+def without_names(table: pa.Table) -> pa.Table:
+    if names_allowed():
+        return table
+    from siyu.contracts import PERSON_NAME_COLUMNS
+
+    return table.drop_columns([c for c in table.column_names if c.lower() in PERSON_NAME_COLUMNS])
+
+
 def profile_query(con: duckdb.DuckDBPyConnection) -> str:
     present = _tables(con)
     joins, columns = [], []
@@ -169,8 +182,8 @@ def export_date(published: Path, exports_root: Path, date: str) -> dict:
     encoding = csv_encoding()
     with duckdb.connect(str(published), read_only=True) as con:
         require_consent(con)
-        profiles = con.sql(profile_query(con)).to_arrow_table()
-        audiences = con.sql(audience_query(con)).to_arrow_table()
+        profiles = without_names(con.sql(profile_query(con)).to_arrow_table())
+        audiences = without_names(con.sql(audience_query(con)).to_arrow_table())
         left_out = consent_left_out(con)
     by_staff: dict[str, list[str]] = {}
     for staff, ext in zip(

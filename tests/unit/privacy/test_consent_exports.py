@@ -98,3 +98,16 @@ def test_tag_sync_leaves_the_relations_of_who_may_not_be_contacted_alone(corp, t
     assert first["applied"] > 0 and first["failed"] == 0
     assert any(middle[f] != before[f] for f in allowed)  # the allowed were tagged...
     assert second["removes"] > 0 and any(after[f] != middle[f] for f in allowed)  # ...and untagged
+
+
+def test_name_columns_leave_the_exports_unless_configured(monkeypatch):
+    import pyarrow as pa
+
+    from siyu.exports.profiles import without_names
+
+    table = pa.table({"customer_id": ["c1"], "remark": ["王女士"], "group_nickname": ["小王"],
+                      "tags": [["a"]]})
+    monkeypatch.delenv("SIYU_EXPORT_NAMES", raising=False)
+    assert without_names(table).column_names == ["customer_id", "tags"]
+    monkeypatch.setenv("SIYU_EXPORT_NAMES", "1")
+    assert without_names(table).column_names == ["customer_id", "remark", "group_nickname", "tags"]
