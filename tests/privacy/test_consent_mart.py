@@ -163,5 +163,6 @@ def test_no_name_column_reaches_the_published_file(built, tmp_path):
     published = tmp_path / "published" / "siyu.duckdb"
     publish(warehouse, published, tmp_path / "published" / "parquet", date=RUN)
     with duckdb.connect(str(published), read_only=True) as con:
-        columns = {r[0].lower() for r in con.execute("select column_name from information_schema.columns").fetchall()}
+        query = "select column_name from information_schema.columns"
+        columns = {r[0].lower() for r in con.execute(query).fetchall()}
     assert len(columns) > 100 and not columns & PERSON_NAME_COLUMNS
