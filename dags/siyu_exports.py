@@ -6,11 +6,13 @@ from airflow.sdk import dag, task
 from siyu.assets import PUBLISHED_MARTS
 from siyu.dag_defaults import LOCAL_QUEUE, TRANSIENT, dag_args
 from siyu.run_context import run_date
+from siyu.warehouse_build import DUCKDB_POOL
 
 DOC = """
 Runs on each publication of the marts, for the China day the publication carries: writes
 `exports/<dt>/` (customer profiles, staff audiences, a manifest) and syncs customer tags to WeCom
-(`mark_tag`, planned against what WeCom holds, so a re-run never tags twice).
+(`mark_tag`, planned against what WeCom holds, so a re-run never tags twice). `prune_lake` then
+deletes raw partitions past their entity's retention that the warehouse has folded (siyu.retention).
 """
 
 
@@ -41,9 +43,16 @@ def siyu_exports():
 
         return str(write_html_report(dt))
 
+    # reads the warehouse's watermarks: in the DuckDB pool, so no build writes it meanwhile
+    @task(queue=LOCAL_QUEUE, pool=DUCKDB_POOL)
+    def prune_lake(dt: str):
+        from siyu.retention import prune_task
+
+        return prune_task(dt)
+
     dt = resolve_run_date()
     # The page goes into the date's export folder, which export_files swaps in whole: after it.
-    export_files(dt) >> [sync_tags(dt), daily_report(dt)]
+    export_files(dt) >> [sync_tags(dt), daily_report(dt)] >> prune_lake(dt)
 
 
 siyu_exports()

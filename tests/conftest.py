@@ -24,6 +24,8 @@ AIRFLOW_VALUES = {
     "AIRFLOW__COSMOS__CACHE_DIR": str(AIRFLOW_TEST_HOME / "cosmos"),
 }
 os.environ.update(AIRFLOW_VALUES)
+# SIYU_PII_KEY has no default outside the demo: the suite's own key (tests that strip SIYU_* set theirs)
+os.environ.setdefault("SIYU_PII_KEY", "siyu-test-key")
 
 
 def pytest_unconfigure(config):

@@ -7,7 +7,7 @@ from airflow.sdk import Asset
 RAW_ENTITIES: dict[str, tuple[str, ...]] = {
     "wecom": ("external_contacts", "follow_users", "group_chats", "group_members", "corp_tags",
               "contact_ways", "user_behavior", "unassigned_contacts", "landing_issues"),
-    "appdb": ("mp_users", "orders", "order_items", "refunds", "commissions", "advisor_codes"),
+    "appdb": ("mp_users", "orders", "order_items", "refunds", "commissions", "advisor_codes", "consent_events"),
     "tracking": ("events", "events_quarantine"),
 }
 

@@ -20,6 +20,26 @@ Seed = Annotated[int, typer.Option("--seed", help="random seed: same seed, same 
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks: wall time, peak memory, stability.")
 app.add_typer(bench, name="bench")
 
+# SIYU_PII_KEY has no default (siyu.config). The commands that make or read the simulated world use
+# the demo's key; `dag`, `report` and `score-identity` too when no real source is configured (they then
+# run on the simulated world the demo left). Everything else needs SIYU_PII_KEY.
+ON_SIMULATED_WORLD = {"demo", "simulate", "serve-wecom", "bench", "bench-appdb", "bench-identity",
+                      "bench-stability"}
+ON_LOCAL_SETUP = {"dag", "report", "score-identity"}
+REAL_SOURCES = ("AIRFLOW_CONN_SIYU_WECOM", "AIRFLOW_CONN_SIYU_APPDB", "SIYU_APPDB_URL")
+
+
+@app.callback()
+def _pii_key(ctx: typer.Context) -> None:
+    import os
+
+    from siyu.config import use_demo_pii_key
+
+    command = ctx.invoked_subcommand
+    simulated = not any(os.environ.get(name) for name in REAL_SOURCES)
+    if command in ON_SIMULATED_WORLD or (command in ON_LOCAL_SETUP and simulated):
+        use_demo_pii_key()
+
 
 @app.command()
 def simulate(

@@ -11,7 +11,30 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PII_KEY = "siyu-dev-key-not-for-production"
+# The simulated world's key: only `siyu demo` and the commands run on the simulated world set it
+# (siyu.config.use_demo_pii_key). Anything else needs SIYU_PII_KEY: there is no default key.
+DEMO_PII_KEY = "siyu-demo-key-simulated-world-only"
+
+
+class MissingPiiKey(RuntimeError):
+    pass
+
+
+def pii_key_from_env() -> bytes:
+    """SIYU_PII_KEY as bytes; a clear error when it is unset or empty (never a fallback key)."""
+    value = os.environ.get("SIYU_PII_KEY", "")
+    if not value.strip():
+        raise MissingPiiKey(
+            "SIYU_PII_KEY is not set: it is the HMAC key that pseudonymises phone numbers, and Siyu has "
+            "no default. Set it to a long random secret (e.g. `openssl rand -hex 32`), the same on every "
+            "machine that lands or builds; only the demo uses a key of its own."
+        )
+    return value.encode()
+
+
+def use_demo_pii_key() -> None:
+    """The demo's key, for runs on the simulated world; an explicit SIYU_PII_KEY still wins."""
+    os.environ.setdefault("SIYU_PII_KEY", DEMO_PII_KEY)
 
 
 @dataclass(frozen=True)
@@ -22,12 +45,16 @@ class Settings:
     published: Path
     tracking_inbox: Path
     appdb_url: str
-    pii_key: bytes
     # DuckDB's resources (https://duckdb.org/docs/stable/configuration/overview): without a limit it
     # takes 80 % of the machine's memory; past the limit it spills to the temp directory
     duckdb_memory_limit: str = "50%"
     duckdb_threads: int = 1
     duckdb_temp_dir: Path = Path("data/duckdb_tmp")
+
+    @property
+    def pii_key(self) -> bytes:
+        """Read when needed, so a task that pseudonymises nothing runs without it."""
+        return pii_key_from_env()
 
     @property
     def sim_dir(self) -> Path:
@@ -48,7 +75,6 @@ def settings() -> Settings:
         published=Path(os.environ.get("SIYU_PUBLISHED", home / "published" / "siyu.duckdb")),
         tracking_inbox=Path(os.environ.get("SIYU_TRACKING_INBOX", home / "sim" / "tracking_inbox")),
         appdb_url=os.environ.get("SIYU_APPDB_URL", f"sqlite:///{home / 'sim' / 'appdb.sqlite'}"),
-        pii_key=os.environ.get("SIYU_PII_KEY", DEFAULT_PII_KEY).encode(),
         duckdb_memory_limit=os.environ.get("SIYU_DUCKDB_MEMORY_LIMIT", "50%"),
         duckdb_threads=int(os.environ.get("SIYU_DUCKDB_THREADS", os.cpu_count() or 1)),
         duckdb_temp_dir=Path(os.environ.get("SIYU_DUCKDB_TEMP_DIR", home / "duckdb_tmp")),

@@ -244,6 +244,19 @@ RAW: dict[tuple[str, str], pa.Schema] = {
             ("updated_at", TS),
         ]
     ),
+    # Marketing consent: each opt-in / opt-out a mini-program user made (action), and when.
+    ("appdb", "consent_events"): pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("openid", pa.string()),
+            ("purpose", pa.string()),
+            ("action", pa.string()),  # opt_in | opt_out
+            ("source", pa.string()),
+            ("occurred_at", TS),
+            ("updated_at", TS),
+            ("quarantine_reason", pa.string()),  # set by extraction: why the row cannot flow
+        ]
+    ),
     # Mini-program tracking events, de-duplicated on event_id, landed by arrival date.
     ("tracking", "events"): pa.schema(
         [
@@ -269,6 +282,26 @@ RAW: dict[tuple[str, str], pa.Schema] = {
         ]
     ),
 }
+
+# Free text: what people type by hand, where a phone number can hide. Every Chinese mobile number in
+# these columns is masked before the lake (siyu.privacy.mask_phones, applied by siyu.lake).
+FREE_TEXT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("wecom", "external_contacts"): ("corp_name", "position", "corp_full_name", "external_profile"),
+    ("wecom", "follow_users"): ("remark", "description", "remark_corp_name", "wechat_channels_nickname"),
+    ("wecom", "group_chats"): ("name", "notice"),
+    ("wecom", "group_members"): ("group_nickname", "name"),
+    ("wecom", "contact_ways"): ("remark",),
+    ("wecom", "landing_issues"): ("detail", "reason"),
+    ("appdb", "refunds"): ("reason",),
+    ("tracking", "events"): ("props", "page"),
+    ("tracking", "events_quarantine"): ("raw", "reason"),
+}
+
+# Columns that carry a person's name or what staff call them (a remark is usually a name). They stay in
+# the lake and staging for the models that need them; no mart publishes them today, and the exports
+# drop any output column of these names unless SIYU_EXPORT_NAMES=1 (default off).
+PERSON_NAME_COLUMNS = frozenset({"name", "remark", "group_nickname", "nickname", "wechat_channels_nickname",
+                                 "real_name", "contact_name", "receiver_name"})
 
 TRACKING_EVENTS = ("page_view", "product_view", "add_to_cart", "favorite", "share", "search", "login")
 

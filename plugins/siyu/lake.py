@@ -25,6 +25,9 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from siyu.contracts import FREE_TEXT
+from siyu.privacy import mask_free_text
+
 MANIFEST = "_manifest.json"
 PART = "part-0000.parquet"
 # Rows per Parquet row group: DuckDB scans a file's row groups in parallel, one per thread, so an
@@ -128,6 +131,7 @@ class Lake:
         with self.fs.open(data_path, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as writer:
             for batch in batches:
                 if batch.num_rows:
+                    batch = mask_free_text(batch, FREE_TEXT.get((part.source, part.entity), ()))
                     writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
                     rows += batch.num_rows
         with self.fs.open(data_path, "rb") as fh:

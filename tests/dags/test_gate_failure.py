@@ -42,6 +42,7 @@ def test_bad_orders_fail_the_raw_gate_and_publish_nothing(tmp_path, monkeypatch)
     for var in [v for v in list(__import__("os").environ) if v.startswith(("AIRFLOW", "SIYU_"))]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("SIYU_HOME", str(tmp_path))
+    monkeypatch.setenv("SIYU_PII_KEY", "siyu-test-key")  # required outside the demo
     bad_lake(tmp_path / "lake")
     published = tmp_path / "published" / "siyu.duckdb"
     published.parent.mkdir(parents=True)

@@ -92,6 +92,7 @@ class Stack:
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "SIYU_HOME": str(self.home / "siyu"),
             "SIYU_PROJECT_ROOT": str(ROOT),
+            "SIYU_PII_KEY": "siyu-test-stack-key",  # required outside the demo, as in .env
             "SIYU_TASK_RETRIES": "0",
             "NO_COLOR": "1",
         })

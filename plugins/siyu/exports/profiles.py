@@ -5,6 +5,11 @@ sha256 of every file). A date's folder is built beside its place and swapped in 
 sorted, so re-running a date gives the same files. Segment columns come from whichever segment marts
 the published file holds (customer_tags, customer_rfm, customer_aipl, customer_lifecycle), so the
 export keeps working while marts are added.
+
+Consent (customer_consent): a customer who may not be contacted is left out of the profiles, and one
+who may not be contacted on WeCom out of the staff audiences; the manifest says how many
+(``left_out``). A publication without customer_consent exports nothing: a missing mart is never read
+as everyone's consent.
 """
 
 from __future__ import annotations
@@ -45,6 +50,43 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     }
 
 
+class NoConsentMart(RuntimeError):
+    pass
+
+
+def require_consent(con: duckdb.DuckDBPyConnection) -> None:
+    if "customer_consent" not in _tables(con):
+        raise NoConsentMart("the published marts hold no customer_consent: nothing is exported or synced "
+                            "until a warehouse build publishes it (who may be contacted is unknown)")
+
+
+def consent_left_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many the exports leave out, and why (counts only)."""
+    profiles = con.execute("""
+        select count(*) from dim_customers c join customer_consent k using (customer_id)
+        where not k.can_contact
+    """).fetchall()[0][0]
+    audiences = con.execute("""
+        select count(*), count(distinct k.customer_id) from customer_contacts k
+        join customer_consent c using (customer_id) where not c.can_contact_wecom
+    """).fetchall()[0]
+    return {"customer_profiles": profiles, "staff_audiences": audiences[0],
+            "staff_audience_customers": audiences[1]}
+
+
+def names_allowed() -> bool:
+    """SIYU_EXPORT_NAMES=1 lets name columns into the exports; default off (minimisation)."""
+    return os.environ.get("SIYU_EXPORT_NAMES", "0").strip().lower() in ("1", "true", "yes")
+
+
+def without_names(table: pa.Table) -> pa.Table:
+    if names_allowed():
+        return table
+    from siyu.contracts import PERSON_NAME_COLUMNS
+
+    return table.drop_columns([c for c in table.column_names if c.lower() in PERSON_NAME_COLUMNS])
+
+
 def profile_query(con: duckdb.DuckDBPyConnection) -> str:
     present = _tables(con)
     joins, columns = [], []
@@ -78,6 +120,7 @@ def profile_query(con: duckdb.DuckDBPyConnection) -> str:
             c.first_seen_at, c.paid_orders_count, c.total_paid, c.last_paid_at{extra}
         from dim_customers c
         join ids using (customer_id)
+        join customer_consent consent on consent.customer_id = c.customer_id and consent.can_contact
         {" ".join(joins)}
         {test_filter}
         order by c.customer_id
@@ -91,6 +134,7 @@ def audience_query(con: duckdb.DuckDBPyConnection) -> str:
     return f"""
         select k.staff_userid, k.external_userid, k.customer_id, {stage} as lifecycle_stage
         from customer_contacts k {join}
+        join customer_consent consent on consent.customer_id = k.customer_id and consent.can_contact_wecom
         order by k.staff_userid, k.external_userid
     """
 
@@ -140,8 +184,10 @@ def export_date(published: Path, exports_root: Path, date: str) -> dict:
         return {"date": date, "rows": {}, "skipped": f"the current publication is newer ({newer})"}
     encoding = csv_encoding()
     with duckdb.connect(str(published), read_only=True) as con:
-        profiles = con.sql(profile_query(con)).to_arrow_table()
-        audiences = con.sql(audience_query(con)).to_arrow_table()
+        require_consent(con)
+        profiles = without_names(con.sql(profile_query(con)).to_arrow_table())
+        audiences = without_names(con.sql(audience_query(con)).to_arrow_table())
+        left_out = consent_left_out(con)
     by_staff: dict[str, list[str]] = {}
     for staff, ext in zip(
         audiences["staff_userid"].to_pylist(), audiences["external_userid"].to_pylist(), strict=True
@@ -164,6 +210,7 @@ def export_date(published: Path, exports_root: Path, date: str) -> dict:
             "staff_audiences": audiences.num_rows,
             "staff": len(by_staff),
         },
+        "left_out": left_out,  # may not be contacted (customer_consent): counts, never who
         "columns": {"customer_profiles": profiles.column_names},
         "files": files,
         "csv_encoding": encoding,

@@ -3,6 +3,9 @@
 Desired tags come from the published marts (customer_tags through customer_contacts, mapped by
 tag_map.json); current tags are read from the API at sync time. See tag_sync.py for why that makes a
 second run a no-op and a failed call retried exactly once in effect.
+
+A contact who may not be contacted on WeCom (customer_consent.can_contact_wecom false) is left out of
+the sync: no tag is added or removed on their relations, and the summary counts them (``left_out``).
 """
 
 from __future__ import annotations
@@ -50,6 +53,21 @@ def desired_by_contact(published: Path, mart_to_corp: dict[str, str]) -> dict[st
     return desired
 
 
+def blocked_contacts(published: Path) -> set[str]:
+    """external_userids whose customer may not be contacted on WeCom, or whom identity does not know
+    (no consent known: left alone). Raises when the publication holds no customer_consent."""
+    from siyu.exports.profiles import require_consent
+
+    with duckdb.connect(str(published), read_only=True) as con:
+        require_consent(con)
+        rows = con.execute("""
+            select ci.identifier from customer_identifiers ci
+            join customer_consent c using (customer_id)
+            where ci.identifier_type = 'external_userid' and not c.can_contact_wecom
+        """).fetchall()
+    return {r[0] for r in rows}
+
+
 def current_tags(client: WeComClient) -> dict[tuple[str, str], set[str]]:
     return {
         (item["follow_info"]["userid"], item["external_contact"]["external_userid"]): set(
@@ -66,12 +84,16 @@ def sync_tags(client: WeComClient, published: Path, dry_run: bool = False, date:
     if newer:
         skipped = f"the current publication is newer ({newer})"
         return {"planned": 0, "adds": 0, "removes": 0, "skipped": skipped}
+    blocked = blocked_contacts(published)  # before any call: no consent mart, no sync
     mart_to_corp = corp_tag_ids(client, load_mapping())
     desired = desired_by_contact(published, mart_to_corp)
     if desired is None:  # never read "no tags mart" as "remove every managed tag"
         return {"planned": 0, "adds": 0, "removes": 0, "skipped": "no customer_tags in the published marts"}
-    changes = plan(desired, current_tags(client), set(mart_to_corp.values()))
+    current = current_tags(client)
+    allowed = {follow: tags for follow, tags in current.items() if follow[1] not in blocked}
+    changes = plan(desired, allowed, set(mart_to_corp.values()))
     summary = {
+        "left_out": len(current) - len(allowed),  # relations of contacts who may not be contacted
         "planned": len(changes),
         "adds": sum(len(c.add_tag) for c in changes),
         "removes": sum(len(c.remove_tag) for c in changes),

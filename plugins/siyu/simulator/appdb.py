@@ -1,4 +1,5 @@
-"""The mini-program's app DB: users, orders, order lines and refunds (naive UTC, raw phones).
+"""The mini-program's app DB: users, orders, order lines, refunds, commissions and marketing consent
+events (naive UTC, raw phones).
 
 Receiver phones are where the phone noise lives: most orders go to the buyer's own phone, some to a
 family member's, and store-pickup orders carry the clerk's phone, so one phone sits on hundreds of
@@ -187,6 +188,7 @@ def build_rows(
             rows["order_items"].extend(lines)
             rows["refunds"].extend(refunds)
     rows["commissions"] = _commissions(rng, people, by_id, rows["orders"])
+    rows["consent_events"] = consent_events(rows["mp_users"], stop)
     for line in rows["order_items"]:
         line["updated_at"] = line["updated_at"].replace(microsecond=0)
     return rows
@@ -233,6 +235,41 @@ def _commissions(
             "created_at": order["created_at"],
             "updated_at": order["updated_at"],
         })  # fmt: skip
+    return rows
+
+
+CONSENT_PURPOSE = "marketing"
+
+
+def consent_events(users: list[dict], stop: dt.datetime) -> list[dict]:
+    """Marketing consent as the mini-program records it: most users subscribe (opt in) soon after
+    signing up, some of them later unsubscribe in settings, a few object through customer service
+    without ever opting in, and a few who left come back. Each user's draws come from a generator of
+    their own (seeded by openid), so the rest of the world is drawn exactly as before."""
+    rows = []
+    for user in users:
+        rng = random.Random(f"consent:{user['openid']}")
+        at, events = user["created_at"], []
+        if rng.random() < 0.6:
+            at += dt.timedelta(hours=rng.uniform(0.1, 48))
+            events.append(("opt_in", "mp_subscribe", at))
+            if rng.random() < 0.12:
+                at += dt.timedelta(days=rng.uniform(1, 40))
+                events.append(("opt_out", "mp_settings", at))
+                if rng.random() < 0.2:
+                    at += dt.timedelta(days=rng.uniform(1, 20))
+                    events.append(("opt_in", "mp_subscribe", at))
+        elif rng.random() < 0.05:
+            at += dt.timedelta(days=rng.uniform(1, 30))
+            events.append(("opt_out", "customer_service", at))
+        for action, source, moment in events:
+            if moment >= stop:
+                break
+            stamp = moment.replace(microsecond=0)
+            rows.append({
+                "event_id": f"ce{len(rows) + 1:09d}", "openid": user["openid"], "purpose": CONSENT_PURPOSE,
+                "action": action, "source": source, "occurred_at": stamp, "updated_at": stamp,
+            })  # fmt: skip
     return rows
 
 

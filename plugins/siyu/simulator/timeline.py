@@ -104,4 +104,5 @@ def appdb_rows_at(rows: dict[str, list[dict]], moment: dt.datetime) -> dict[str,
             for c in rows.get("commissions", [])
             if c["created_at"] < moment
         ],
+        "consent_events": [e for e in rows.get("consent_events", []) if e["occurred_at"] < moment],
     }

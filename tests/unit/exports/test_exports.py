@@ -14,8 +14,12 @@ from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
 from siyu.sources.wecom.client import WeComClient, WeComError
 
 
-def published_db(path, contacts: list[tuple[str, str, str]], tags: list[tuple[str, str]] | None) -> None:
-    """contacts: (customer_id, external_userid, staff_userid); tags: (customer_id, tag_name)."""
+def published_db(
+    path, contacts: list[tuple[str, str, str]], tags: list[tuple[str, str]] | None,
+    consent: dict[str, tuple[bool, bool]] | None = None,
+) -> None:
+    """contacts: (customer_id, external_userid, staff_userid); tags: (customer_id, tag_name); consent:
+    customer_id → (can_contact, can_contact_wecom), everyone else may be contacted."""
     customers = sorted({c for c, _, _ in contacts})
     with duckdb.connect(str(path)) as con:
         con.execute(
@@ -39,6 +43,12 @@ def published_db(path, contacts: list[tuple[str, str, str]], tags: list[tuple[st
                 "create table customer_tags (customer_id varchar, tag_name varchar, tag_class varchar)"
             )
             con.executemany("insert into customer_tags values (?, ?, 'business')", tags)
+        con.execute("create table customer_consent (customer_id text, can_contact boolean, reason text, "
+                    "can_contact_wecom boolean)")
+        for customer in customers:
+            can, wecom = (consent or {}).get(customer, (True, True))
+            con.execute("insert into customer_consent values (?, ?, ?, ?)",
+                        [customer, can, "no_decision" if can else "opted_out:app:mp_settings", wecom])
 
 
 def test_export_is_complete_and_idempotent(tmp_path):
@@ -97,7 +107,7 @@ def test_tag_sync_applies_once_retries_failures_and_then_does_nothing(corp, tmp_
         assert healthy.calls["externalcontact/mark_tag"] == planned
         with client_for(healthy) as client:
             second = sync_tags(client, db)
-        assert second == {"planned": 0, "adds": 0, "removes": 0, "applied": 0, "failed": 0}
+        assert second == {"left_out": 0, "planned": 0, "adds": 0, "removes": 0, "applied": 0, "failed": 0}
         assert healthy.calls["externalcontact/mark_tag"] == planned  # no second call
     finally:
         for server in (broken, healthy):

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import DateTime, String, Table, create_engine, func, or_, select, type_coerce
+from sqlalchemy import DateTime, String, Table, create_engine, func, inspect, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
@@ -119,6 +119,10 @@ def _refund(row: dict, key: bytes) -> dict:
     return {**row, "created_at": _utc(row["created_at"]), "updated_at": _utc(row["updated_at"])}
 
 
+def _consent(row: dict, key: bytes) -> dict:
+    return {**row, "occurred_at": _utc(row["occurred_at"]), "updated_at": _utc(row["updated_at"])}
+
+
 ENTITIES: dict[str, EntitySpec] = {
     "mp_users": EntitySpec(tables.mp_users, _mp_user),
     "orders": EntitySpec(tables.orders, _order),
@@ -126,7 +130,11 @@ ENTITIES: dict[str, EntitySpec] = {
     "refunds": EntitySpec(tables.refunds, _refund),
     "commissions": EntitySpec(tables.commissions, _refund),  # the same: only timestamps to convert
     "advisor_codes": EntitySpec(tables.advisor_codes, _refund),  # the same
+    "consent_events": EntitySpec(tables.consent_events, _consent),
 }
+# Tables a brand's app DB may not have: such an entity lands an empty partition (and says so in the
+# log), so the warehouse still runs; consent then comes from the privacy inbox and WeCom only.
+OPTIONAL = {"consent_events"}
 
 
 def _time_columns(table: Table) -> list[str]:
@@ -249,7 +257,12 @@ def land_entity(
     schema = raw_schema("appdb", entity)
     recorded = {"column": "updated_at", "low": low.isoformat(), "high": high.isoformat(),
                 "overlap_seconds": int(overlap.total_seconds())}
-    manifest = lake.write_batches(part, schema, _batches(engine, spec, window, pii_key, schema), recorded)
+    if entity in OPTIONAL and not inspect(engine).has_table(spec.table.name):
+        log.warning("appdb.%s: the app DB has no table %s: landed empty", entity, spec.table.name)
+        batches = iter([pa.RecordBatch.from_pylist([], schema=schema)])
+    else:
+        batches = _batches(engine, spec, window, pii_key, schema)
+    manifest = lake.write_batches(part, schema, batches, recorded)
     log.info("appdb.%s %s: %d rows in [%s, %s)", entity, logical_date, manifest.row_count, low, high)
     return manifest
 

@@ -105,4 +105,20 @@ advisor_codes = Table(
     Index("ix_advisor_codes_updated_at", "updated_at"),
 )
 
+# Marketing consent: one row per opt-in or opt-out a user made (subscribing in the mini-program,
+# unsubscribing in its settings, objecting through customer service), at occurred_at. Optional: a
+# brand whose app DB has no such table lands it empty (siyu.sources.appdb.extract.OPTIONAL).
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("event_id", String(32), primary_key=True),
+    Column("openid", String(64), nullable=False),
+    Column("purpose", String(32), nullable=False),  # marketing
+    Column("action", String(16), nullable=False),  # opt_in | opt_out
+    Column("source", String(32), nullable=True),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_consent_events_updated_at", "updated_at"),
+)
+
 # All DateTime columns hold naive UTC: MySQL DATETIME has no zone, so UTC is the only safe convention.

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from siyu.contracts import TRACKING_EVENTS, raw_schema
 from siyu.lake import Lake, Manifest, Partition, restrict
+from siyu.privacy import mask_phones
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,10 @@ PAYLOAD = ("openid", "unionid", "event", "ts", "page", "item_id", "scene", "prop
 
 
 def payload_digest(row: dict) -> str:
-    """What an event says, apart from its id and the file it came in: a re-sent event has the same."""
-    values = [row[k].astimezone(dt.UTC).isoformat() if k == "ts" else row[k] for k in PAYLOAD]
+    """What an event says, apart from its id and the file it came in: a re-sent event has the same.
+    Text is compared as the lake holds it (phones masked), so a re-sent event matches its landed self."""
+    values = [row[k].astimezone(dt.UTC).isoformat() if k == "ts"
+              else mask_phones(row[k]) if isinstance(row[k], str) else row[k] for k in PAYLOAD]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
 
 

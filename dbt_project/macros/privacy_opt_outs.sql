@@ -1,0 +1,23 @@
+{#- Opt-outs filed through the privacy inbox (`siyu privacy opt-out TYPE VALUE`, siyu.pipl), kept by
+    it in SIYU_HOME/privacy/privacy_opt_outs.parquet: request id, identifier type, value (a phone
+    already pseudonymised) and when it was received. No file yet: no opt-outs. The typed empty frame
+    gives every column a type, and `union all by name` takes the file's columns whatever their order
+    (the value may be called identifier, value or pseudonym). -#}
+{% macro privacy_opt_outs() %}
+  {%- set path = (env_var('SIYU_HOME', 'data') ~ '/privacy/privacy_opt_outs.parquet') | replace("'", "''") -%}
+  {%- set present = false -%}
+  {%- if execute -%}
+    {%- set found = run_query("select count(*) from glob('" ~ path ~ "')") -%}
+    {%- set present = found.columns[0].values()[0] > 0 -%}
+  {%- endif -%}
+  (
+    select cast(null as varchar) as request_id, cast(null as varchar) as identifier_type,
+           cast(null as varchar) as identifier, cast(null as varchar) as value,
+           cast(null as varchar) as pseudonym, cast(null as timestamptz) as received_at
+    where false
+    {%- if present %}
+    union all by name
+    select * from read_parquet('{{ path }}')
+    {%- endif %}
+  )
+{%- endmacro %}
