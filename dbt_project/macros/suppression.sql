@@ -9,7 +9,7 @@
     coalesce(list_contains(getvariable('siyu_suppressed'), sha256(getvariable('siyu_suppression_key') || chr(31) || {{ c }})), false){% if not loop.last or list_columns %} or{% endif %}
     {%- endfor %}
     {%- for c in list_columns %}
-    coalesce(list_has_any(getvariable('siyu_suppressed'), list_transform({{ c }}, x -> sha256(getvariable('siyu_suppression_key') || chr(31) || x))), false){% if not loop.last %} or{% endif %}
+    coalesce(list_has_any(getvariable('siyu_suppressed'), list_transform({{ c }}, lambda x: sha256(getvariable('siyu_suppression_key') || chr(31) || x))), false){% if not loop.last %} or{% endif %}
     {%- endfor %}
 ))
 {%- endmacro %}

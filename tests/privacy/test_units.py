@@ -1,0 +1,120 @@
+"""The erasure and access pieces on their own: requests, suppression (landing and dbt's macro),
+row scrubbing, file scrubbing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIYU_HOME", str(tmp_path))
+    monkeypatch.setenv("SIYU_SUPPRESSION_KEY", "test-suppression-key")
+    return tmp_path
+
+
+def test_a_phone_request_is_pseudonymised_as_it_is_filed(home):
+    from siyu.config import settings
+    from siyu.pipl import requests
+    from siyu.privacy import phone_hash
+
+    request = requests.file_request("erase", "phone", "+86 138-0013-8000")
+    stored = (home / "privacy/requests" / f"{request['id']}.json").read_text()
+    assert "13800138000" not in stored and "138-0013" not in stored
+    assert json.loads(stored)["value"] == phone_hash("13800138000", settings().pii_key)
+    assert json.loads(stored)["identifier_type"] == "phone_hash"
+    assert [r["id"] for r in requests.pending()] == [request["id"]]
+    with pytest.raises(requests.RequestError, match="identifier type"):
+        requests.file_request("erase", "email", "a@b.c")
+    with pytest.raises(requests.RequestError, match="mobile"):
+        requests.file_request("export", "phone", "12345")
+    with pytest.raises(requests.RequestError, match="no request"):
+        requests.get("pr-nope")
+
+
+def test_landing_drops_a_suppressed_person_and_nulls_references_to_them(home):
+    from siyu.lake import Lake, Partition
+    from siyu.pipl import suppression
+
+    users = pa.table({"openid": ["o_gone", "o_kept", "o_kept2"], "unionid": ["u_gone", None, "u_k"],
+                      "inviter_openid": [None, "o_gone", "o_kept"], "props": ['{"x": 1}', '{"sharer":"o_gone"}', None]})
+    lake = Lake(str(home / "lake"))
+    part = Partition("appdb", "mp_users", "2026-11-24")
+    assert lake.write(part, users).row_count == 3  # nobody erased yet: as it is
+    assert suppression.add(["u_gone"]) == 1
+    lake.write(part, users)
+    landed = lake.read(part).to_pylist()
+    assert [r["openid"] for r in landed] == ["o_kept", "o_kept2"]
+    # o_gone is not in the list itself, only their unionid: their row goes by it; the reference stays
+    assert landed[0]["inviter_openid"] == "o_gone"
+    suppression.add(["o_gone"])
+    lake.write(part, users)
+    kept = lake.read(part).to_pylist()
+    assert kept[0]["inviter_openid"] is None and kept[0]["props"] is None and kept[1]["inviter_openid"] == "o_kept"
+    assert "u_gone" not in (home / "privacy/suppression.json").read_text()  # keyed hashes only
+
+
+def test_the_staging_macro_computes_the_same_keyed_hash(home):
+    """sha256(key, 0x1f, value) in DuckDB, as the plugin hands the list and key to dbt's connection."""
+    from siyu.pipl import dbt_plugin, suppression
+
+    suppression.add(["o_gone"])
+    macro = (ROOT / "dbt_project/macros/suppression.sql").read_text()
+    assert "getvariable('siyu_suppression_key')" in macro and "test-suppression-key" not in macro
+    con = duckdb.connect()
+    dbt_plugin._set(con)
+    expr = ("coalesce(list_contains(getvariable('siyu_suppressed'), "
+            "sha256(getvariable('siyu_suppression_key') || chr(31) || openid)), false)")
+    rows = con.execute(f"select openid, {expr} from (values ('o_gone'), ('o_kept'), (null)) t(openid) "
+                       "order by openid nulls last").fetchall()
+    assert rows == [("o_gone", True), ("o_kept", False), (None, False)]
+
+
+def test_scrub_keeps_other_customers_rows(home):
+    from siyu.pipl.rows import scrub
+
+    follows = pa.table({"external_userid": ["wm_gone", "wm_kept"], "userid": ["staff1", "staff1"],
+                        "remark_mobile_hashes": [["h_gone"], ["h_gone", "h_other"]],
+                        "detail": ['{"id": "wm_gone/x"}', "nothing"]})
+    done = scrub(follows, lambda _c, v: v in {"wm_gone", "h_gone"})
+    assert done.rows_removed == 1 and done.table["external_userid"].to_pylist() == ["wm_kept"]
+    assert done.table["remark_mobile_hashes"].to_pylist() == [None]  # a staff-noted phone: nulled
+    assert scrub(pa.table({"a": pa.array([], pa.string())}), lambda c, v: True).rows_removed == 0
+
+
+def test_files_are_scrubbed_by_kind(tmp_path):
+    from siyu.pipl.files import scrub_file, scrub_tree
+
+    (tmp_path / "a.csv").write_text("customer_id,x\nc_gone,1\nc_kept,2\n")
+    (tmp_path / "a.json").write_text(json.dumps({"staff1": ["wm_gone", "wm_kept"], "note": "was c_gone"}))
+    pq.write_table(pa.table({"customer_id": ["c_gone", "c_kept"]}), tmp_path / "a.parquet")
+    con = sqlite3.connect(tmp_path / "airflow.db")
+    con.execute("create table xcom (value blob)")
+    con.execute("insert into xcom values (?)", [b'{"who": "wm_gone"}'])
+    con.commit()
+    con.close()
+    removed = scrub_tree(tmp_path, {"c_gone", "wm_gone"})
+    assert removed == {"a.csv": 1, "a.json": 1, "a.parquet": 1, "airflow.db": 1}
+    assert (tmp_path / "a.csv").read_text() == "customer_id,x\nc_kept,2\n"
+    assert json.loads((tmp_path / "a.json").read_text()) == {"staff1": ["wm_kept"], "note": "was [erased]"}
+    assert pq.read_table(tmp_path / "a.parquet")["customer_id"].to_pylist() == ["c_kept"]
+    assert b"wm_gone" not in (tmp_path / "airflow.db").read_bytes()
+    assert scrub_file(tmp_path / "a.csv", {"c_gone"}) == 0
+
+
+def test_the_privacy_dag_writes_the_warehouse_alone(airflow_env_vars):
+    from airflow.dag_processing.dagbag import DagBag
+
+    dagbag = DagBag(dag_folder=str(ROOT / "dags" / "siyu_privacy.py"))
+    assert dagbag.import_errors == {}
+    task = dagbag.get_dag("siyu_privacy").get_task("carry_out_pending")
+    assert (task.pool, task.queue) == ("siyu_duckdb", "siyu_local")
