@@ -118,3 +118,36 @@ def test_the_privacy_dag_writes_the_warehouse_alone(airflow_env_vars):
     assert dagbag.import_errors == {}
     task = dagbag.get_dag("siyu_privacy").get_task("carry_out_pending")
     assert (task.pool, task.queue) == ("siyu_duckdb", "siyu_local")
+
+
+def test_tag_sync_skips_an_erased_contact(home, tmp_path_factory):
+    """WeCom still holds the erased contact: tag sync neither tags nor untags them (not managed)."""
+    from siyu.exports.sync import sync_tags
+    from siyu.pipl import suppression
+    from siyu.simulator.wecom_server import serve
+    from siyu.simulator.world import build_world, write_world
+    from tests.unit.exports.test_exports import client_for, published_db
+
+    folder = tmp_path_factory.mktemp("world")
+    write_world(build_world(people=120, days=20, seed=3, end=__import__("datetime").date(2026, 11, 24)),
+                folder, f"sqlite:///{folder / 'appdb.sqlite'}")
+    corp = json.loads((folder / "wecom_state.json").read_text())
+    relations = [(f["userid"], c["external_contact"]["external_userid"])
+                 for c in corp["contacts"] for f in c["follow_user"]][:10]
+    erased = relations[0][1]
+    db = home / "siyu.duckdb"
+    published_db(db, [(f"c_{ext}", ext, staff) for staff, ext in relations],
+                 [(f"c_{ext}", "high_value") for _, ext in relations])
+    server, _ = serve(corp)
+    try:
+        with client_for(server) as client:
+            before = sync_tags(client, db, dry_run=True)
+        suppression.add([erased])
+        with client_for(server) as client:
+            after = sync_tags(client, db)
+        assert after["skipped_erased"] == sum(ext == erased for _, ext in
+                                              [(f["userid"], c["external_contact"]["external_userid"])
+                                               for c in corp["contacts"] for f in c["follow_user"]])
+        assert after["planned"] == before["planned"] - sum(ext == erased for _, ext in relations)
+    finally:
+        server.shutdown()

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from siyu.exports.tag_sync import apply, plan
+from siyu.pipl.suppression import not_erased
 from siyu.publish import newer_publication
 from siyu.sources.wecom.client import WeComClient
 
@@ -70,12 +71,17 @@ def sync_tags(client: WeComClient, published: Path, dry_run: bool = False, date:
     desired = desired_by_contact(published, mart_to_corp)
     if desired is None:  # never read "no tags mart" as "remove every managed tag"
         return {"planned": 0, "adds": 0, "removes": 0, "skipped": "no customer_tags in the published marts"}
-    changes = plan(desired, current_tags(client), set(mart_to_corp.values()))
+    current = current_tags(client)
+    # an erased person (PIPL Art. 47) is no longer managed: their follows are skipped, never untagged
+    kept = not_erased([ext for _, ext in current])
+    changes = plan(desired, {f: t for f, t in current.items() if f[1] in kept}, set(mart_to_corp.values()))
     summary = {
         "planned": len(changes),
         "adds": sum(len(c.add_tag) for c in changes),
         "removes": sum(len(c.remove_tag) for c in changes),
     }
+    if skipped := len(current) - sum(f[1] in kept for f in current):
+        summary["skipped_erased"] = skipped
     if dry_run:
         return summary
     result = apply(changes, client)

@@ -3,10 +3,10 @@
 1. the suppression list gets their identifiers first, so a landing running meanwhile drops them;
 2. every lake partition holding them is rewritten without their rows (``Lake.write``: swapped in
    whole), its manifest's ``window.erasures`` naming the request id, never an identifier;
-3. the warehouse is rebuilt from the lake for the current publication's day (a new file: incremental
-   models rebuilt from scratch, as a build of an earlier date does, and no freed page keeps old
-   bytes), gated and re-published; earlier publications are removed (rebuild a date to re-create
-   its snapshot), the new one keeps the day's snapshot;
+3. the warehouse loses their rows in every table, incremental ones included (so the others' daily
+   histories stay whole), is compacted into a new file (no freed block keeps their bytes), and the
+   current publication's day is run again on it, gated and re-published; earlier publications are
+   removed (rebuild a date to re-create its snapshot);
 4. the files beside them (state, exports, logs, quality results, Data Docs, dbt's and Airflow's
    files, the opt-out table, other requests) are scrubbed (``siyu.pipl.files``).
 
@@ -80,14 +80,40 @@ def warehouse_rows(path: Path, values: set[str]) -> dict[str, int]:
     return counts
 
 
+def delete_from_warehouse(path: Path, values: set[str]) -> dict[str, int]:
+    """Delete the person's rows from every warehouse table, incremental ones included (their other
+    rows, the histories a build from scratch would not rebuild, stay); returns rows per table."""
+    removed = warehouse_rows(path, values)
+    with duckdb.connect(str(path)) as con:
+        columns = {(s, t): c for s, t, c in _tables(con)}
+        for name in removed:
+            schema, table = name.split(".", 1)
+            where = " or ".join(f'"{c}" in (select unnest($v))' for c in columns[(schema, table)])
+            con.execute(f'delete from "{schema}"."{table}" where {where}', {"v": sorted(values)})
+    return removed
+
+
+def compact(path: Path) -> None:
+    """Copy the warehouse into a new file and swap it in: DuckDB keeps deleted rows' bytes in the old
+    blocks until they are reused, and an erasure must leave none."""
+    fresh = path.with_name(f".{path.stem}.compact.duckdb")
+    fresh.unlink(missing_ok=True)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{path}' as old (read_only)")
+        con.execute(f"attach '{fresh}' as new")
+        con.execute("copy from database old to new")
+        con.execute("detach old")
+        con.execute("detach new")
+    fresh.replace(path)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
 def rebuild_warehouse(date: str) -> None:
-    """The warehouse anew from the (erased) lake for ``date``, gated and published."""
+    """The day's run again on the erased warehouse (the staging models drop the suppressed; the
+    tables recompute without them), gated and published."""
     from siyu import tasks
     from siyu.warehouse import dbt_build
 
-    s = settings()
-    for leftover in (s.warehouse, s.warehouse.with_name(s.warehouse.name + ".wal")):
-        leftover.unlink(missing_ok=True)
     dbt_build(date)
     tasks.marts_gate(date)
     tasks.publish(date)
@@ -121,7 +147,9 @@ def erase(request: dict, ids: Identifiers) -> dict:
     entry: dict = {"request_id": request["id"], "started_at": now(), "identifiers": ids.counts(), "removed": {}}
     entry["removed"]["suppression"] = {"hashes_added": suppression.add(values)}
     entry["removed"]["lake"] = erase_lake(Lake(s.lake), values, request["id"])
-    entry["removed"]["warehouse"] = warehouse_rows(s.warehouse, values)
+    entry["removed"]["warehouse"] = delete_from_warehouse(s.warehouse, values) if s.warehouse.exists() else {}
+    if s.warehouse.exists():
+        compact(s.warehouse)
     from siyu.publish import publication
 
     current = publication(s.published) if s.published.exists() else None
@@ -133,8 +161,6 @@ def erase(request: dict, ids: Identifiers) -> dict:
             raise RuntimeError(f"erasure {request['id']}: rows left after the rebuild in {sorted(left)}")
         entry["removed"]["published"] = {"publications_dropped": drop_other_publications(s.published.parent,
                                                                                          current["dt"])}
-    elif s.warehouse.exists():
-        s.warehouse.unlink()  # nothing published to rebuild for: the next build starts from the lake
     entry["removed"]["opt_outs"] = scrub_opt_outs(values)
     skip = (s.sim_dir, Path(s.lake), s.warehouse.parent, s.published.parent, privacy_dir())
     entry["removed"]["files"] = files.scrub_tree(s.home, values, skip=skip)

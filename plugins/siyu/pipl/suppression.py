@@ -65,6 +65,13 @@ def hash_matcher(hashes: frozenset[str]):
     return lambda _column, value: keyed_hash(value, key) in hashes
 
 
+def not_erased(identifiers: Iterable[str]) -> set[str]:
+    """The identifiers not on the suppression list (tag sync skips the others' contacts)."""
+    hashes = load()
+    key = suppression_key()
+    return {v for v in identifiers if keyed_hash(v, key) not in hashes}
+
+
 def filter_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The landing's filter: batches without erased people (unchanged when nobody was erased)."""
     hashes = load()
