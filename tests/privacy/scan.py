@@ -28,7 +28,8 @@ def _in_duckdb(path: Path, needles: list[str]) -> int:
             for schema, table in tables:
                 found += con.execute(
                     f'select count(*) from "{schema}"."{table}" as x '
-                    "where list_bool_or(list_transform($n, lambda s: contains(x::varchar, s)))", {"n": needles}
+                    "where list_bool_or(list_transform($n, lambda s: contains(x::varchar, s)))",
+                    {"n": needles},
                 ).fetchall()[0][0]
     return found
 
@@ -63,7 +64,7 @@ def scan(home: Path, needles: set[str], skip: tuple[str, ...] = ("sim",)) -> dic
             path = Path(folder) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            layer = (rel.parts[0] if rel.parts else name)
+            layer = rel.parts[0] if rel.parts else name
             counts = result.setdefault(layer, {"files": 0, "rows": 0})
             data = path.read_bytes()
             counts["files"] += any(n in data for n in raw)

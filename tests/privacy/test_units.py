@@ -45,8 +45,14 @@ def test_landing_drops_a_suppressed_person_and_nulls_references_to_them(home):
     from siyu.lake import Lake, Partition
     from siyu.pipl import suppression
 
-    users = pa.table({"openid": ["o_gone", "o_kept", "o_kept2"], "unionid": ["u_gone", None, "u_k"],
-                      "inviter_openid": [None, "o_gone", "o_kept"], "props": ['{"x": 1}', '{"sharer":"o_gone"}', None]})
+    users = pa.table(
+        {
+            "openid": ["o_gone", "o_kept", "o_kept2"],
+            "unionid": ["u_gone", None, "u_k"],
+            "inviter_openid": [None, "o_gone", "o_kept"],
+            "props": ['{"x": 1}', '{"sharer":"o_gone"}', None],
+        }
+    )
     lake = Lake(str(home / "lake"))
     part = Partition("appdb", "mp_users", "2026-11-24")
     assert lake.write(part, users).row_count == 3  # nobody erased yet: as it is
@@ -59,7 +65,11 @@ def test_landing_drops_a_suppressed_person_and_nulls_references_to_them(home):
     suppression.add(["o_gone"])
     lake.write(part, users)
     kept = lake.read(part).to_pylist()
-    assert kept[0]["inviter_openid"] is None and kept[0]["props"] is None and kept[1]["inviter_openid"] == "o_kept"
+    assert (
+        kept[0]["inviter_openid"] is None
+        and kept[0]["props"] is None
+        and kept[1]["inviter_openid"] == "o_kept"
+    )
     assert "u_gone" not in (home / "privacy/suppression.json").read_text()  # keyed hashes only
 
 
@@ -72,19 +82,28 @@ def test_the_staging_macro_computes_the_same_keyed_hash(home):
     assert "getvariable('siyu_suppression_key')" in macro and "test-suppression-key" not in macro
     con = duckdb.connect()
     dbt_plugin._set(con)
-    expr = ("coalesce(list_contains(getvariable('siyu_suppressed'), "
-            "sha256(getvariable('siyu_suppression_key') || chr(31) || openid)), false)")
-    rows = con.execute(f"select openid, {expr} from (values ('o_gone'), ('o_kept'), (null)) t(openid) "
-                       "order by openid nulls last").fetchall()
+    expr = (
+        "coalesce(list_contains(getvariable('siyu_suppressed'), "
+        "sha256(getvariable('siyu_suppression_key') || chr(31) || openid)), false)"
+    )
+    rows = con.execute(
+        f"select openid, {expr} from (values ('o_gone'), ('o_kept'), (null)) t(openid) "
+        "order by openid nulls last"
+    ).fetchall()
     assert rows == [("o_gone", True), ("o_kept", False), (None, False)]
 
 
 def test_scrub_keeps_other_customers_rows(home):
     from siyu.pipl.rows import scrub
 
-    follows = pa.table({"external_userid": ["wm_gone", "wm_kept"], "userid": ["staff1", "staff1"],
-                        "remark_mobile_hashes": [["h_gone"], ["h_gone", "h_other"]],
-                        "detail": ['{"id": "wm_gone/x"}', "nothing"]})
+    follows = pa.table(
+        {
+            "external_userid": ["wm_gone", "wm_kept"],
+            "userid": ["staff1", "staff1"],
+            "remark_mobile_hashes": [["h_gone"], ["h_gone", "h_other"]],
+            "detail": ['{"id": "wm_gone/x"}', "nothing"],
+        }
+    )
     done = scrub(follows, lambda _c, v: v in {"wm_gone", "h_gone"})
     assert done.rows_removed == 1 and done.table["external_userid"].to_pylist() == ["wm_kept"]
     assert done.table["remark_mobile_hashes"].to_pylist() == [None]  # a staff-noted phone: nulled
@@ -129,15 +148,24 @@ def test_tag_sync_skips_an_erased_contact(home, tmp_path_factory):
     from tests.unit.exports.test_exports import client_for, published_db
 
     folder = tmp_path_factory.mktemp("world")
-    write_world(build_world(people=120, days=20, seed=3, end=__import__("datetime").date(2026, 11, 24)),
-                folder, f"sqlite:///{folder / 'appdb.sqlite'}")
+    write_world(
+        build_world(people=120, days=20, seed=3, end=__import__("datetime").date(2026, 11, 24)),
+        folder,
+        f"sqlite:///{folder / 'appdb.sqlite'}",
+    )
     corp = json.loads((folder / "wecom_state.json").read_text())
-    relations = [(f["userid"], c["external_contact"]["external_userid"])
-                 for c in corp["contacts"] for f in c["follow_user"]][:10]
+    relations = [
+        (f["userid"], c["external_contact"]["external_userid"])
+        for c in corp["contacts"]
+        for f in c["follow_user"]
+    ][:10]
     erased = relations[0][1]
     db = home / "siyu.duckdb"
-    published_db(db, [(f"c_{ext}", ext, staff) for staff, ext in relations],
-                 [(f"c_{ext}", "high_value") for _, ext in relations])
+    published_db(
+        db,
+        [(f"c_{ext}", ext, staff) for staff, ext in relations],
+        [(f"c_{ext}", "high_value") for _, ext in relations],
+    )
     server, _ = serve(corp)
     try:
         with client_for(server) as client:
@@ -145,9 +173,14 @@ def test_tag_sync_skips_an_erased_contact(home, tmp_path_factory):
         suppression.add([erased])
         with client_for(server) as client:
             after = sync_tags(client, db)
-        assert after["skipped_erased"] == sum(ext == erased for _, ext in
-                                              [(f["userid"], c["external_contact"]["external_userid"])
-                                               for c in corp["contacts"] for f in c["follow_user"]])
+        assert after["skipped_erased"] == sum(
+            ext == erased
+            for _, ext in [
+                (f["userid"], c["external_contact"]["external_userid"])
+                for c in corp["contacts"]
+                for f in c["follow_user"]
+            ]
+        )
         assert after["planned"] == before["planned"] - sum(ext == erased for _, ext in relations)
     finally:
         server.shutdown()

@@ -20,18 +20,18 @@ from siyu.pipl.resolve import Identifiers
 # section → query over the published file, for the customers in $c
 SECTIONS = {
     "identifiers": "select identifier_type, identifier, customer_id, matched_by, first_seen_at, last_seen_at "
-                   "from customer_identifiers where customer_id in (select unnest($c)) order by all",
+    "from customer_identifiers where customer_id in (select unnest($c)) order by all",
     "profile": "select * from dim_customers where customer_id in (select unnest($c))",
     "tags": "select * from customer_tags where customer_id in (select unnest($c)) order by all",
     "segments": "select r.customer_id, r.segment, r.rfm_class_cn, l.lifecycle_stage, a.aipl_stage, r.as_of_date "
-                "from customer_rfm r full join customer_lifecycle l using (customer_id) "
-                "full join customer_aipl a using (customer_id) where customer_id in (select unnest($c))",
+    "from customer_rfm r full join customer_lifecycle l using (customer_id) "
+    "full join customer_aipl a using (customer_id) where customer_id in (select unnest($c))",
     "orders": "select * from fct_orders where customer_id in (select unnest($c)) order by all",
     "events_summary": "select event_name, count(*) as events, min(event_at) as first_at, max(event_at) as last_at "
-                      "from fct_events where customer_id in (select unnest($c)) group by 1 order by 1",
+    "from fct_events where customer_id in (select unnest($c)) group by 1 order by 1",
     "contacts_with_staff": "select * from customer_contacts where customer_id in (select unnest($c)) order by all",
     "group_memberships": "select chat_id, chat_name, joined_at, join_scene from community_members "
-                         "where customer_id in (select unnest($c)) order by all",
+    "where customer_id in (select unnest($c)) order by all",
 }
 
 
@@ -47,8 +47,12 @@ def write_bundle(request: dict, ids: Identifiers, published: Path | None = None)
     published = published or settings().published
     folder = access_dir() / request["id"]
     folder.mkdir(parents=True, exist_ok=True)
-    bundle: dict = {"request_id": request["id"], "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "source": "published marts", "sections": {}}
+    bundle: dict = {
+        "request_id": request["id"],
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source": "published marts",
+        "sections": {},
+    }
     with duckdb.connect(str(published), read_only=True) as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         for name, query in SECTIONS.items():

@@ -58,7 +58,8 @@ def erase_lake(lake: Lake, values: set[str], request_id: str) -> dict[str, int]:
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
     rows = con.execute(
         "select table_schema, table_name, list(column_name) from information_schema.columns "
-        "where data_type = 'VARCHAR' and table_catalog = current_database() group by all order by all").fetchall()
+        "where data_type = 'VARCHAR' and table_catalog = current_database() group by all order by all"
+    ).fetchall()
     return [(s, t, c) for s, t, c in rows]
 
 
@@ -68,13 +69,19 @@ def warehouse_rows(path: Path, values: set[str]) -> dict[str, int]:
         return {}
     counts = {}
     with duckdb.connect(str(path), read_only=True) as con:
-        base = {(s, t) for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()}
+        base = {
+            (s, t)
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+            ).fetchall()
+        }
         for schema, table, columns in _tables(con):
             if (schema, table) not in base:
                 continue
             where = " or ".join(f'"{c}" in (select unnest($v))' for c in columns)
-            n = con.execute(f'select count(*) from "{schema}"."{table}" where {where}', {"v": sorted(values)}).fetchall()[0][0]
+            n = con.execute(
+                f'select count(*) from "{schema}"."{table}" where {where}', {"v": sorted(values)}
+            ).fetchall()[0][0]
             if n:
                 counts[f"{schema}.{table}"] = n
     return counts
@@ -144,7 +151,12 @@ def erase(request: dict, ids: Identifiers) -> dict:
     s = settings()
     started = time.perf_counter()
     values = ids.all()
-    entry: dict = {"request_id": request["id"], "started_at": now(), "identifiers": ids.counts(), "removed": {}}
+    entry: dict = {
+        "request_id": request["id"],
+        "started_at": now(),
+        "identifiers": ids.counts(),
+        "removed": {},
+    }
     entry["removed"]["suppression"] = {"hashes_added": suppression.add(values)}
     entry["removed"]["lake"] = erase_lake(Lake(s.lake), values, request["id"])
     entry["removed"]["warehouse"] = delete_from_warehouse(s.warehouse, values) if s.warehouse.exists() else {}
@@ -159,8 +171,9 @@ def erase(request: dict, ids: Identifiers) -> dict:
         left = warehouse_rows(s.warehouse, values)
         if left:  # the staging filter and the lake rewrite must leave nothing; say where they did not
             raise RuntimeError(f"erasure {request['id']}: rows left after the rebuild in {sorted(left)}")
-        entry["removed"]["published"] = {"publications_dropped": drop_other_publications(s.published.parent,
-                                                                                         current["dt"])}
+        entry["removed"]["published"] = {
+            "publications_dropped": drop_other_publications(s.published.parent, current["dt"])
+        }
     entry["removed"]["opt_outs"] = scrub_opt_outs(values)
     skip = (s.sim_dir, Path(s.lake), s.warehouse.parent, s.published.parent, privacy_dir())
     entry["removed"]["files"] = files.scrub_tree(s.home, values, skip=skip)

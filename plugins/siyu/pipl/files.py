@@ -92,7 +92,9 @@ def scrub_sqlite(path: Path, values: set[str]) -> int:
                     # blobs (XCom values, serialised DAGs) are matched as text too
                     cur = con.execute(
                         f'update "{table}" set "{column}" = replace(cast("{column}" as text), ?, ?) '
-                        f'where instr(cast("{column}" as text), ?) > 0', [value, ERASED, value])
+                        f'where instr(cast("{column}" as text), ?) > 0',
+                        [value, ERASED, value],
+                    )
                     changed += cur.rowcount
         con.commit()
         if changed:

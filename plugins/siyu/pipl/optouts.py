@@ -11,13 +11,15 @@ from siyu.lake import restrict
 from siyu.pipl.paths import opt_outs_file
 from siyu.pipl.resolve import Identifiers
 
-SCHEMA = pa.schema([
-    ("request_id", pa.string()),
-    ("identifier_type", pa.string()),
-    ("identifier", pa.string()),
-    ("customer_id", pa.string()),  # one of the customer's ids when identity knows them, else null
-    ("opted_out_at", pa.timestamp("us", tz="UTC")),
-])
+SCHEMA = pa.schema(
+    [
+        ("request_id", pa.string()),
+        ("identifier_type", pa.string()),
+        ("identifier", pa.string()),
+        ("customer_id", pa.string()),  # one of the customer's ids when identity knows them, else null
+        ("opted_out_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 
 def record(request: dict, ids: Identifiers) -> int:
@@ -25,13 +27,27 @@ def record(request: dict, ids: Identifiers) -> int:
 
     at = dt.datetime.fromisoformat(request["received_at"])
     customer = min(ids.customer_ids) if ids.customer_ids else None
-    rows = [(kind, value) for kind, bucket in (("mp_openid", ids.mp_openids), ("unionid", ids.unionids),
-                                               ("external_userid", ids.external_userids),
-                                               ("phone_hash", ids.phone_hashes), ("customer_id", ids.customer_ids))
-            for value in sorted(bucket)]
-    new = pa.table({"request_id": [request["id"]] * len(rows), "identifier_type": [k for k, _ in rows],
-                    "identifier": [v for _, v in rows], "customer_id": [customer] * len(rows),
-                    "opted_out_at": [at] * len(rows)}, schema=SCHEMA)
+    rows = [
+        (kind, value)
+        for kind, bucket in (
+            ("mp_openid", ids.mp_openids),
+            ("unionid", ids.unionids),
+            ("external_userid", ids.external_userids),
+            ("phone_hash", ids.phone_hashes),
+            ("customer_id", ids.customer_ids),
+        )
+        for value in sorted(bucket)
+    ]
+    new = pa.table(
+        {
+            "request_id": [request["id"]] * len(rows),
+            "identifier_type": [k for k, _ in rows],
+            "identifier": [v for _, v in rows],
+            "customer_id": [customer] * len(rows),
+            "opted_out_at": [at] * len(rows),
+        },
+        schema=SCHEMA,
+    )
     path = opt_outs_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.concat_tables([pq.read_table(path), new]) if path.exists() else new

@@ -41,8 +41,16 @@ class Identifiers:
     def add(self, kind: str, value: str | None) -> bool:
         if not value:
             return False
-        bucket = getattr(self, {"mp_openid": "mp_openids", "unionid": "unionids", "customer_id": "customer_ids",
-                                "external_userid": "external_userids", "phone_hash": "phone_hashes"}[kind])
+        bucket = getattr(
+            self,
+            {
+                "mp_openid": "mp_openids",
+                "unionid": "unionids",
+                "customer_id": "customer_ids",
+                "external_userid": "external_userids",
+                "phone_hash": "phone_hashes",
+            }[kind],
+        )
         new = value not in bucket
         bucket.add(value)
         return new
@@ -70,10 +78,15 @@ def _from_marts(con: duckdb.DuckDBPyConnection, ids: Identifiers, published: Pat
     try:
         customers = con.execute(
             "select distinct customer_id from pub.customer_identifiers where identifier in (select unnest(?)) "
-            "or customer_id in (select unnest(?))", [sorted(ids.person()), sorted(ids.customer_ids)]).fetchall()
+            "or customer_id in (select unnest(?))",
+            [sorted(ids.person()), sorted(ids.customer_ids)],
+        ).fetchall()
         ids.customer_ids |= {c for (c,) in customers}
-        rows = con.execute("select identifier_type, identifier from pub.customer_identifiers "
-                           "where customer_id in (select unnest(?))", [sorted(ids.customer_ids)]).fetchall()
+        rows = con.execute(
+            "select identifier_type, identifier from pub.customer_identifiers "
+            "where customer_id in (select unnest(?))",
+            [sorted(ids.customer_ids)],
+        ).fetchall()
         for kind, value in rows:
             ids.add(kind, value)
     finally:
@@ -89,8 +102,11 @@ def _from_lake(con: duckdb.DuckDBPyConnection, ids: Identifiers, lake: str) -> N
                 continue
             known = sorted(ids.mp_openids | ids.unionids | ids.external_userids)
             where = " or ".join(f"{c} in (select unnest($known))" for c in columns)
-            rows = con.execute(f"select distinct {', '.join(columns)} from read_parquet('{path}', union_by_name=true) "
-                               f"where {where}", {"known": known}).fetchall()
+            rows = con.execute(
+                f"select distinct {', '.join(columns)} from read_parquet('{path}', union_by_name=true) "
+                f"where {where}",
+                {"known": known},
+            ).fetchall()
             for row in rows:
                 for column, value in zip(columns, row, strict=True):
                     grew |= ids.add(KIND.get(column, column), value)
@@ -98,9 +114,11 @@ def _from_lake(con: duckdb.DuckDBPyConnection, ids: Identifiers, lake: str) -> N
             break
     users = _glob(lake, "appdb", "mp_users")
     if users:  # the person's own authorised phones; and a request by phone reaches its users
-        rows = con.execute(f"select distinct openid, phone_hash from read_parquet('{users}', union_by_name=true) "
-                           "where openid in (select unnest($o)) or phone_hash in (select unnest($p))",
-                           {"o": sorted(ids.mp_openids), "p": sorted(ids.phone_hashes)}).fetchall()
+        rows = con.execute(
+            f"select distinct openid, phone_hash from read_parquet('{users}', union_by_name=true) "
+            "where openid in (select unnest($o)) or phone_hash in (select unnest($p))",
+            {"o": sorted(ids.mp_openids), "p": sorted(ids.phone_hashes)},
+        ).fetchall()
         for openid, phone in rows:
             ids.add("mp_openid", openid)
             ids.add("phone_hash", phone)
@@ -109,13 +127,19 @@ def _from_lake(con: duckdb.DuckDBPyConnection, ids: Identifiers, lake: str) -> N
 def _orders(con: duckdb.DuckDBPyConnection, ids: Identifiers, lake: str) -> None:
     orders = _glob(lake, "appdb", "orders")
     if orders:
-        rows = con.execute(f"select distinct order_id from read_parquet('{orders}', union_by_name=true) "
-                           "where openid in (select unnest(?))", [sorted(ids.mp_openids)]).fetchall()
+        rows = con.execute(
+            f"select distinct order_id from read_parquet('{orders}', union_by_name=true) "
+            "where openid in (select unnest(?))",
+            [sorted(ids.mp_openids)],
+        ).fetchall()
         ids.order_ids |= {o for (o,) in rows if o}
     refunds = _glob(lake, "appdb", "refunds")
     if refunds and ids.order_ids:
-        rows = con.execute(f"select distinct refund_id from read_parquet('{refunds}', union_by_name=true) "
-                           "where order_id in (select unnest(?))", [sorted(ids.order_ids)]).fetchall()
+        rows = con.execute(
+            f"select distinct refund_id from read_parquet('{refunds}', union_by_name=true) "
+            "where order_id in (select unnest(?))",
+            [sorted(ids.order_ids)],
+        ).fetchall()
         ids.refund_ids |= {r for (r,) in rows if r}
 
 

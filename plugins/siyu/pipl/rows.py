@@ -39,8 +39,11 @@ def tokens(value: str) -> list[str]:
 
 def _string_hits(column: str, values: pa.Array, matches: Matcher) -> pa.Array:
     free = column in FREE_TEXT
-    bad = [v for v in pc.unique(values).to_pylist()
-           if v is not None and (matches(column, v) or (free and any(matches(column, t) for t in tokens(v))))]
+    bad = [
+        v
+        for v in pc.unique(values).to_pylist()
+        if v is not None and (matches(column, v) or (free and any(matches(column, t) for t in tokens(v))))
+    ]
     if not bad:
         return pa.array([False] * len(values), pa.bool_())
     return pc.fill_null(pc.is_in(values, value_set=pa.array(bad, values.type)), False)

@@ -81,7 +81,6 @@ def filter_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch
     matches = hash_matcher(hashes)
     for batch in batches:
         if batch.num_rows:
-            for kept in scrub(pa.Table.from_batches([batch]), matches).table.to_batches():
-                yield kept
+            yield from scrub(pa.Table.from_batches([batch]), matches).table.to_batches()
         else:
             yield batch
