@@ -184,3 +184,56 @@ def test_tag_sync_skips_an_erased_contact(home, tmp_path_factory):
         assert after["planned"] == before["planned"] - sum(ext == erased for _, ext in relations)
     finally:
         server.shutdown()
+
+
+def _published(home: Path) -> Path:
+    path = home / "published" / "siyu.duckdb"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create table customer_identifiers as select * from (values "
+            "('unionid', 'u1', 'c1', 'unionid'), ('mp_openid', 'o1', 'c1', 'unionid'), "
+            "('external_userid', 'wm1', 'c1', 'unionid'), ('unionid', 'u2', 'c2', 'unionid')) "
+            "t(identifier_type, identifier, customer_id, matched_by)"
+        )
+        con.execute("alter table customer_identifiers add column first_seen_at timestamptz")
+        con.execute("alter table customer_identifiers add column last_seen_at timestamptz")
+        con.execute(
+            "create table dim_customers as select * from (values ('c1', 2), ('c2', 0)) t(customer_id, orders_count)"
+        )
+        con.execute(
+            "create table fct_orders as select * from (values ('ord1', 'c1', 12.5), ('ord2', 'c2', 1.0)) "
+            "t(order_id, customer_id, amount)"
+        )
+        con.execute(
+            "create table customer_contacts as select * from (values ('c1', 'wm1', 's1'), ('c1', 'wm1', 's2')) "
+            "t(customer_id, external_userid, staff_userid)"
+        )
+    return path
+
+
+def test_export_and_opt_out_requests_through_the_runner(home):
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from siyu.pipl import requests
+    from siyu.pipl.runner import carry_out_pending
+
+    _published(home)
+    export = requests.file_request("export", "external_userid", "wm1")
+    opt_out = requests.file_request("opt-out", "mp_openid", "o1")
+    assert carry_out_pending() == {export["id"]: "done", opt_out["id"]: "done"}
+    bundle = home / "privacy/access" / export["id"]
+    person = json.loads((bundle / "person.json").read_text())
+    assert {r["identifier"] for r in person["sections"]["identifiers"]} == {"u1", "o1", "wm1"}
+    assert [r["order_id"] for r in person["sections"]["orders"]] == ["ord1"]
+    assert {r["staff_userid"] for r in person["sections"]["contacts_with_staff"]} == {"s1", "s2"}
+    with (bundle / "orders.csv").open(encoding="utf-8-sig") as fh:
+        assert [row["order_id"] for row in csv.DictReader(fh)] == ["ord1"]
+    assert "u2" not in (bundle / "person.json").read_text()
+    opt_outs = pq.read_table(home / "privacy/privacy_opt_outs.parquet").to_pylist()
+    assert {r["identifier"] for r in opt_outs} == {"u1", "o1", "wm1", "c1"} and {
+        r["customer_id"] for r in opt_outs
+    } == {"c1"}
+    assert requests.get(opt_out["id"])["status"] == "done" and not requests.pending()
