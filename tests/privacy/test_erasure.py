@@ -99,7 +99,8 @@ def test_an_erased_person_is_nowhere_and_stays_out(world):
             ).fetchall()
         ]
         truth = con.execute(
-            f"select id_type, id_value from read_parquet('{home}/sim/truth/identifiers.parquet') where person_id in "
+            f"select id_type, id_value from read_parquet('{home}/sim/truth/identifiers.parquet') "
+            "where person_id in "
             f"(select person_id from read_parquet('{home}/sim/truth/identifiers.parquet') "
             "where id_value in (select unnest(?)))",
             [[v for _, v in marts_ids]],
@@ -196,7 +197,8 @@ def test_an_erased_person_is_nowhere_and_stays_out(world):
             sys.executable,
             "-c",
             "import datetime, sys; from siyu.demo import run_dags; "
-            "run_dags(('siyu_ingest_wecom',), sys.argv[1], as_of=datetime.datetime.fromisoformat(sys.argv[2]))",
+            "run_dags(('siyu_ingest_wecom',), sys.argv[1], "
+            "as_of=datetime.datetime.fromisoformat(sys.argv[2]))",
             EARLIER,
             moment,
         ],

@@ -199,14 +199,16 @@ def _published(home: Path) -> Path:
         con.execute("alter table customer_identifiers add column first_seen_at timestamptz")
         con.execute("alter table customer_identifiers add column last_seen_at timestamptz")
         con.execute(
-            "create table dim_customers as select * from (values ('c1', 2), ('c2', 0)) t(customer_id, orders_count)"
+            "create table dim_customers as select * from (values ('c1', 2), ('c2', 0)) "
+            "t(customer_id, orders_count)"
         )
         con.execute(
             "create table fct_orders as select * from (values ('ord1', 'c1', 12.5), ('ord2', 'c2', 1.0)) "
             "t(order_id, customer_id, amount)"
         )
         con.execute(
-            "create table customer_contacts as select * from (values ('c1', 'wm1', 's1'), ('c1', 'wm1', 's2')) "
+            "create table customer_contacts as select * from "
+            "(values ('c1', 'wm1', 's1'), ('c1', 'wm1', 's2')) "
             "t(customer_id, external_userid, staff_userid)"
         )
     return path

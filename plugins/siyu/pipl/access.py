@@ -23,13 +23,16 @@ SECTIONS = {
     "from customer_identifiers where customer_id in (select unnest($c)) order by all",
     "profile": "select * from dim_customers where customer_id in (select unnest($c))",
     "tags": "select * from customer_tags where customer_id in (select unnest($c)) order by all",
-    "segments": "select r.customer_id, r.segment, r.rfm_class_cn, l.lifecycle_stage, a.aipl_stage, r.as_of_date "
+    "segments": "select r.customer_id, r.segment, r.rfm_class_cn, l.lifecycle_stage, a.aipl_stage, "
+    "r.as_of_date "
     "from customer_rfm r full join customer_lifecycle l using (customer_id) "
     "full join customer_aipl a using (customer_id) where customer_id in (select unnest($c))",
     "orders": "select * from fct_orders where customer_id in (select unnest($c)) order by all",
-    "events_summary": "select event_name, count(*) as events, min(event_at) as first_at, max(event_at) as last_at "
+    "events_summary": "select event_name, count(*) as events, min(event_at) as first_at, "
+    "max(event_at) as last_at "
     "from fct_events where customer_id in (select unnest($c)) group by 1 order by 1",
-    "contacts_with_staff": "select * from customer_contacts where customer_id in (select unnest($c)) order by all",
+    "contacts_with_staff": "select * from customer_contacts "
+    "where customer_id in (select unnest($c)) order by all",
     "group_memberships": "select chat_id, chat_name, joined_at, join_scene from community_members "
     "where customer_id in (select unnest($c)) order by all",
 }

@@ -72,7 +72,8 @@ def warehouse_rows(path: Path, values: set[str]) -> dict[str, int]:
         base = {
             (s, t)
             for s, t in con.execute(
-                "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+                "select table_schema, table_name from information_schema.tables "
+                "where table_type = 'BASE TABLE'"
             ).fetchall()
         }
         for schema, table, columns in _tables(con):

@@ -77,7 +77,8 @@ def _from_marts(con: duckdb.DuckDBPyConnection, ids: Identifiers, published: Pat
     con.execute(f"attach '{published}' as pub (read_only)")
     try:
         customers = con.execute(
-            "select distinct customer_id from pub.customer_identifiers where identifier in (select unnest(?)) "
+            "select distinct customer_id from pub.customer_identifiers "
+            "where identifier in (select unnest(?)) "
             "or customer_id in (select unnest(?))",
             [sorted(ids.person()), sorted(ids.customer_ids)],
         ).fetchall()

@@ -4,7 +4,8 @@ A row is the person's when one of its own identifier cells (any string column, o
 matches; a cell that only refers to them from someone else's row (who invited, who promoted, a
 receiver phone, a staff-noted phone) is nulled instead, so the other customer keeps their row.
 Free-text columns are matched token by token (an identifier inside a quarantined line, a JSON
-detail, a share's props naming the sharer) and nulled like references. ``matches(column, value)`` decides a cell: the erasure compares values, the landing's
+detail, a share's props naming the sharer) and nulled like references.
+``matches(column, value)`` decides a cell: the erasure compares values, the landing's
 suppression compares keyed hashes.
 """
 
