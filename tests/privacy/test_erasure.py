@@ -82,6 +82,8 @@ def world(tmp_path_factory):
     ready = os.environ.get("SIYU_TEST_PRIVACY_DEMO")  # a home `siyu demo` (same arguments) wrote: a copy
     if ready:
         shutil.copytree(ready, home, symlinks=True, dirs_exist_ok=True)
+        cfg = home / "airflow/airflow.cfg"  # Airflow wrote its home's paths (its log folder) into it
+        cfg.write_text(cfg.read_text().replace(str(Path(ready).resolve()), str(home)))
     else:
         run([SIYU, "demo", "--people", "400", "--days", "30", "--seed", "11"], env, timeout=2400)
     return home, env
