@@ -19,6 +19,11 @@ Seed = Annotated[int, typer.Option("--seed", help="random seed: same seed, same 
 # (`siyu bench-identity`, ...) stay as hidden aliases for scripts written against them.
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks: wall time, peak memory, stability.")
 app.add_typer(bench, name="bench")
+# `siyu privacy erase|export|opt-out TYPE VALUE` files a PIPL request; the siyu_privacy DAG carries it out.
+privacy = typer.Typer(no_args_is_help=True, help="PIPL requests: erase, export (access), opt-out; status.")
+app.add_typer(privacy, name="privacy")
+IdType = Annotated[str, typer.Argument(help="phone, unionid, mp_openid, external_userid or customer_id")]
+IdValue = Annotated[str, typer.Argument(help="the identifier (a phone is pseudonymised as it is filed)")]
 
 # SIYU_PII_KEY has no default (siyu.config). The commands that make or read the simulated world use
 # the demo's key; `dag`, `report` and `score-identity` too when no real source is configured (they then
@@ -220,6 +225,50 @@ def bench_stability(
 
     result = run(people=people, days=days, seed=seed, end=dt.date.fromisoformat(end), span=span)
     typer.echo(json.dumps(result, indent=2))
+
+
+def _file_request(kind: str, id_type: str, value: str) -> None:
+    from siyu.pipl.requests import RequestError, file_request
+
+    try:
+        request = file_request(kind, id_type, value)
+    except RequestError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(request["id"])
+
+
+@privacy.command("erase")
+def privacy_erase(id_type: IdType, value: IdValue) -> None:
+    """File an erasure request (PIPL Art. 47); prints its id."""
+    _file_request("erase", id_type, value)
+
+
+@privacy.command("export")
+def privacy_export(id_type: IdType, value: IdValue) -> None:
+    """File an access request (PIPL Art. 45: a JSON + CSV bundle of the person's data); prints its id."""
+    _file_request("export", id_type, value)
+
+
+@privacy.command("opt-out")
+def privacy_opt_out(id_type: IdType, value: IdValue) -> None:
+    """File a marketing opt-out (recorded in privacy_opt_outs; the data stays); prints its id."""
+    _file_request("opt-out", id_type, value)
+
+
+@privacy.command("status")
+def privacy_status(request_id: Annotated[str, typer.Argument(help="the id a request printed")]) -> None:
+    """A request's kind, status and outcome, as JSON (no identifier of an erased person)."""
+    import json
+
+    from siyu.pipl.requests import RequestError, get
+
+    try:
+        request = get(request_id)
+    except RequestError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({k: v for k, v in request.items() if k != "value"}, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -127,6 +127,9 @@ class Lake:
         self.fs.makedirs(tmp, exist_ok=True)
         data_path = f"{tmp}/{PART}"
         rows = 0
+        from siyu.pipl.suppression import filter_batches  # erased people never land again (PIPL Art. 47)
+
+        batches = filter_batches(batches)
         # Fixed writer options so the same rows give the same bytes (re-runs compare by checksum).
         with self.fs.open(data_path, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as writer:
             for batch in batches:

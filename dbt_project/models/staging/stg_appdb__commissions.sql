@@ -12,4 +12,5 @@ select
 from {{ source('appdb', 'commissions') }}
 where cast(dt as date) <= {{ run_date() }}
   and commission_id is not null
+  and {{ not_suppressed(['order_id']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by commission_id order by updated_at desc, dt desc) = 1

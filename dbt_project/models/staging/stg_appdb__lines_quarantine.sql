@@ -6,6 +6,7 @@ select
     cast(dt as date) as dt
 from {{ source('appdb', 'order_items') }}
 where cast(dt as date) <= {{ run_date() }} and quarantine_reason is not null
+  and {{ not_suppressed(['order_id']) }}
 qualify row_number() over (partition by row_key, reason order by dt) = 1
 union all
 select
@@ -15,4 +16,5 @@ select
     cast(dt as date) as dt
 from {{ source('appdb', 'refunds') }}
 where cast(dt as date) <= {{ run_date() }} and quarantine_reason is not null
+  and {{ not_suppressed(['refund_id', 'order_id']) }}
 qualify row_number() over (partition by row_key, reason order by dt) = 1

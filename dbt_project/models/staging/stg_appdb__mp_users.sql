@@ -15,4 +15,5 @@ select
 from {{ source('appdb', 'mp_users') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ row_quarantine(var('mp_user_quarantine_checks'), ['created_at', 'updated_at'], columns) }} is null
+  and {{ not_suppressed(['openid', 'unionid', 'phone_hash']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by openid order by updated_at desc, dt desc) = 1

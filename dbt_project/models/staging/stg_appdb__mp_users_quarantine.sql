@@ -8,5 +8,6 @@ select
 from {{ source('appdb', 'mp_users') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ row_quarantine(var('mp_user_quarantine_checks'), ['created_at', 'updated_at'], columns) }} is not null
+  and {{ not_suppressed(['openid', 'unionid', 'phone_hash']) }}  -- erased people (siyu.pipl)
 -- a row outside every window is read by each run: report it once, from the first partition
 qualify row_number() over (partition by row_key, reason order by dt) = 1

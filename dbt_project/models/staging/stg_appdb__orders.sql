@@ -21,4 +21,5 @@ select
 from {{ source('appdb', 'orders') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ row_quarantine(var('order_quarantine_checks'), ['paid_at', 'created_at', 'updated_at'], columns) }} is null
+  and {{ not_suppressed(['order_id', 'openid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by order_id order by updated_at desc, dt desc) = 1

@@ -25,4 +25,5 @@ select
 from {{ source('tracking', 'events') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ quarantine_reason([], [], tracking_event_checks()) }} is null
+  and {{ not_suppressed(['openid', 'unionid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by event_id order by dt) = 1

@@ -9,6 +9,7 @@ select
 from {{ source('tracking', 'events') }}
 where cast(dt as date) <= {{ run_date() }}
   and {{ quarantine_reason([], [], tracking_event_checks()) }} is not null
+  and {{ not_suppressed(['openid', 'unionid']) }}  -- erased people (siyu.pipl)
 union all
 select
     'tracking.events_quarantine' as entity,

@@ -13,5 +13,6 @@ select
 from {{ source('wecom', 'external_contacts') }}
 where cast(dt as date) = {{ latest_snapshot('wecom', 'external_contacts') }}
   and external_userid is not null
+  and {{ not_suppressed(['external_userid', 'unionid']) }}  -- erased people (siyu.pipl)
 -- A snapshot should hold a contact once; if the API paged a row twice, keep one.
 qualify row_number() over (partition by external_userid order by unionid nulls last) = 1

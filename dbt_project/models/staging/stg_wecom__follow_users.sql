@@ -22,4 +22,5 @@ select
     snapshot_date
 from latest
 where external_userid is not null
+  and {{ not_suppressed(['external_userid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by external_userid, userid order by createtime) = 1

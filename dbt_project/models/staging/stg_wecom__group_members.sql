@@ -15,4 +15,5 @@ select
 from {{ source('wecom', 'group_members') }}
 where cast(dt as date) = {{ latest_snapshot('wecom', 'group_members') }}
   and chat_id is not null and userid is not null
+  and {{ not_suppressed(['userid', 'unionid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by chat_id, userid order by join_time) = 1

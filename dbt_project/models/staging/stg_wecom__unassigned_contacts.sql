@@ -8,4 +8,5 @@ select
 from {{ source('wecom', 'unassigned_contacts') }}
 where cast(dt as date) = {{ latest_snapshot('wecom', 'unassigned_contacts') }}
   and external_userid is not null and handover_userid is not null
+  and {{ not_suppressed(['external_userid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by handover_userid, external_userid order by dimission_time) = 1

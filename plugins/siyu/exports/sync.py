@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from siyu.exports.tag_sync import apply, plan
+from siyu.pipl.suppression import not_erased
 from siyu.publish import newer_publication
 from siyu.sources.wecom.client import WeComClient
 
@@ -90,14 +91,19 @@ def sync_tags(client: WeComClient, published: Path, dry_run: bool = False, date:
     if desired is None:  # never read "no tags mart" as "remove every managed tag"
         return {"planned": 0, "adds": 0, "removes": 0, "skipped": "no customer_tags in the published marts"}
     current = current_tags(client)
-    allowed = {follow: tags for follow, tags in current.items() if follow[1] not in blocked}
+    # an erased person (PIPL Art. 47) is no longer managed: their follows are skipped, never untagged
+    kept = not_erased([ext for _, ext in current])
+    allowed = {follow: tags for follow, tags in current.items() if follow[1] not in blocked and follow[1] in kept}
     changes = plan(desired, allowed, set(mart_to_corp.values()))
     summary = {
-        "left_out": len(current) - len(allowed),  # relations of contacts who may not be contacted
+        # relations of contacts who may not be contacted (erased ones are counted apart, below)
+        "left_out": sum(f[1] in blocked and f[1] in kept for f in current),
         "planned": len(changes),
         "adds": sum(len(c.add_tag) for c in changes),
         "removes": sum(len(c.remove_tag) for c in changes),
     }
+    if skipped := len(current) - sum(f[1] in kept for f in current):
+        summary["skipped_erased"] = skipped
     if dry_run:
         return summary
     result = apply(changes, client)

@@ -1,0 +1,22 @@
+"""dbt-duckdb plugin (profiles.yml ``plugins``): hands the suppression list and its key to every dbt
+connection and cursor as DuckDB variables, so the staging macro ``not_suppressed`` can drop erased
+people without the key or the list ever appearing in compiled SQL, dbt's logs or run results."""
+
+from __future__ import annotations
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+from siyu.pipl import suppression
+
+
+def _set(conn) -> None:
+    conn.execute("set variable siyu_suppression_key = ?", [suppression.suppression_key()])
+    conn.execute("set variable siyu_suppressed = ?::varchar[]", [sorted(suppression.load())])
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn) -> None:
+        _set(conn)
+
+    def configure_cursor(self, cursor) -> None:
+        _set(cursor)
