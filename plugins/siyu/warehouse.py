@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from siyu.config import project_root, settings
+from siyu.lake import dbt_filesystems
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 
@@ -39,6 +40,7 @@ def dbt_env() -> dict[str, str]:
     return {
         "SIYU_HOME": str(s.home),
         "SIYU_LAKE": s.lake,
+        "SIYU_LAKE_FILESYSTEMS": json.dumps(dbt_filesystems(s.lake)),  # a remote lake's (profiles.yml)
         "SIYU_WAREHOUSE": str(s.warehouse),
         # DuckDB's memory limit, threads and spill directory (profiles.yml settings)
         "SIYU_DUCKDB_MEMORY_LIMIT": s.duckdb_memory_limit,
