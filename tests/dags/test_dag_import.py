@@ -26,6 +26,7 @@ def test_expected_dags(dagbag):
         "siyu_ingest_tracking",
         "siyu_warehouse",
         "siyu_exports",
+        "siyu_watch_landing",
     } <= set(dagbag.dag_ids)
 
 
