@@ -57,8 +57,10 @@ def test_land_build_and_publish_from_an_s3_lake(s3, tmp_path, monkeypatch):
     lake = Lake(settings().lake)
     assert not lake.local
     for source, entity in RAW:
-        lake.write(Partition(source, entity, DAY1), table(source, entity, LAKE[DAY1].get((source, entity), [])))
-    keys = {o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="lake/raw/appdb/orders/")["Contents"]}
+        rows = LAKE[DAY1].get((source, entity), [])
+        lake.write(Partition(source, entity, DAY1), table(source, entity, rows))
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="lake/raw/appdb/orders/")["Contents"]
+    keys = {o["Key"] for o in listed}
     assert keys == {f"lake/raw/appdb/orders/dt={DAY1}/part-0000.parquet",
                     f"lake/raw/appdb/orders/dt={DAY1}/_manifest.json"}, keys
     assert lake.partitions("appdb", "orders") == [DAY1]
@@ -92,3 +94,18 @@ def test_a_local_lake_needs_no_filesystem(tmp_path, monkeypatch):
     monkeypatch.setenv("SIYU_LAKE_OPTIONS", "[1]")
     with pytest.raises(ValueError, match="JSON object"):
         dbt_filesystems("s3://b/lake")
+
+
+def test_rewriting_a_partition_on_s3_replaces_it_whole(s3, monkeypatch):
+    endpoint, client = s3
+    monkeypatch.setenv("SIYU_LAKE_OPTIONS", json.dumps({"endpoint_url": endpoint}))
+    lake = Lake(f"s3://{BUCKET}/lake")
+    orders = LAKE[DAY1][("appdb", "orders")]
+    part = Partition("appdb", "orders", DAY1)
+    lake.write(part, table("appdb", "orders", orders))
+    lake.write(part, table("appdb", "orders", orders[:1]))  # a re-run with fewer rows
+    assert lake.read(part).num_rows == 1
+    assert lake.manifest(part).row_count == 1
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="lake/raw/appdb/orders/")["Contents"]
+    assert sorted(o["Key"].rsplit("/", 1)[-1] for o in listed) == ["_manifest.json", "part-0000.parquet"]
+    assert lake.recover("appdb", "orders") == []  # no temp objects left behind
