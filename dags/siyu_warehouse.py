@@ -1,18 +1,19 @@
 """Raw gate → dbt build → marts gate → publish. Runs when every raw entity has landed."""
 
-from airflow.sdk import dag, task
+from airflow.sdk import dag, task, task_group
 
 from siyu.assets import PUBLISHED_MARTS, all_raw_assets
 from siyu.dag_defaults import LOCAL_QUEUE, dag_args
 from siyu.run_context import run_date
-from siyu.warehouse_build import DUCKDB_POOL
+from siyu.warehouse_build import DUCKDB_POOL, LAYERS
 
 DOC = """
 Builds the China day its triggering lake events carry (`dt`), once every raw entity and the ID
 conversion have landed that day: a failed ingest leaves it waiting. The raw Great Expectations
-gate stops bad input before dbt; `dbt_build` runs one in-process `dbt build` (its log and return
-value list every model's and test's status and seconds); the marts gate stops a bad build before
-publish. Only this DAG writes the DuckDB file (queue `siyu_local`, pool `siyu_duckdb`).
+gate stops bad input before dbt; the `dbt` task group builds the project layer by layer (staging,
+intermediate, marts), each task one in-process `dbt build` whose log and return value list every
+model's and test's status and seconds; the marts gate stops a bad build before publish.
+Only this DAG writes the DuckDB file (queue `siyu_local`, pool `siyu_duckdb`).
 Rebuild a day: `airflow dags trigger siyu_warehouse --logical-date D`, or clear its run.
 """
 
@@ -47,13 +48,19 @@ def siyu_warehouse():
         return published
 
     @task(pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
-    def dbt_build(dt: str):
-        from siyu.warehouse_build import build_warehouse
+    def dbt_layer(layer: str, dt: str):
+        from siyu.warehouse_build import build_layer
 
-        return build_warehouse(dt)
+        return build_layer(layer, dt)
+
+    @task_group(group_id="dbt")
+    def dbt(dt: str):
+        layers = [dbt_layer.override(task_id=layer)(layer, dt) for layer in LAYERS]
+        for upstream, downstream in zip(layers, layers[1:], strict=False):
+            upstream >> downstream
 
     dt = resolve_run_date()
-    raw_gate(dt) >> dbt_build(dt) >> marts_gate(dt) >> publish(dt)
+    raw_gate(dt) >> dbt(dt) >> marts_gate(dt) >> publish(dt)
 
 
 siyu_warehouse()

@@ -21,7 +21,6 @@ AIRFLOW_VALUES = {
     "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_TEST_HOME / 'airflow.db'}",
-    "AIRFLOW__COSMOS__CACHE_DIR": str(AIRFLOW_TEST_HOME / "cosmos"),
 }
 os.environ.update(AIRFLOW_VALUES)
 # SIYU_PII_KEY has no default outside the demo: the suite's own key (tests that strip SIYU_* set theirs)
@@ -38,7 +37,7 @@ def airflow_env_vars(tmp_path_factory):
     values = {**AIRFLOW_VALUES, "SIYU_HOME": str(tmp_path_factory.mktemp("siyu_home"))}
     old = {"SIYU_HOME": os.environ.get("SIYU_HOME")}
     os.environ.update(values)
-    # Cosmos caches `dbt ls` in Airflow Variables: the metadata DB must exist before a DAG is parsed.
+    # The metadata DB must exist before a DAG is parsed.
     subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], check=True,
                    capture_output=True, env=dict(os.environ))
     yield values

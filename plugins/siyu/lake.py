@@ -3,7 +3,10 @@
 Layout: ``<lake>/raw/<source>/<entity>/dt=<YYYY-MM-DD>/part-0000.parquet`` + ``_manifest.json``.
 A partition is written in full to a hidden temp dir beside its final place and then renamed in, so a
 reader (or a crash) never sees half a partition. Re-writing a date replaces the partition whole. The
-lake root is a local path or any fsspec URL.
+lake root (SIYU_LAKE) is a local path or any fsspec URL, e.g. ``s3://bucket/lake`` (s3fs, in the
+``deploy`` extra) with ``SIYU_LAKE_OPTIONS``, a JSON object of the filesystem's options (for S3-compatible
+storage: ``{"endpoint_url": "http://minio:9000"}``; credentials from the usual ``AWS_*`` variables).
+dbt reads the same URL through the same fsspec filesystem (``dbt_filesystems``, profiles.yml).
 
 Everything Siyu writes on local disk (lake, published marts, exports, quality results) is owner-only,
 files 0600 and folders 0700 (``restrict``), unless ``SIYU_FILE_MODE`` says otherwise (e.g. ``0640``
@@ -96,9 +99,32 @@ class Manifest:
         return json.dumps(self.__dict__, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def storage_options() -> dict[str, Any]:
+    """The lake filesystem's options (SIYU_LAKE_OPTIONS, JSON): endpoint, region, ... for a remote lake."""
+    options = json.loads(os.environ.get("SIYU_LAKE_OPTIONS") or "{}")
+    if not isinstance(options, dict):
+        raise ValueError("SIYU_LAKE_OPTIONS must be a JSON object of fsspec options, e.g. "
+                         '{"endpoint_url": "http://127.0.0.1:9000"}')
+    return options
+
+
+def is_remote(url: str) -> bool:
+    return "://" in url and not url.startswith("file://")
+
+
+def dbt_filesystems(url: str) -> list[dict[str, Any]]:
+    """dbt-duckdb's ``filesystems`` for a lake at ``url``: a remote lake's fsspec filesystem, registered
+    with DuckDB so dbt reads it as landing wrote it (no httpfs extension to download); none locally."""
+    if not is_remote(url):
+        return []
+    return [{"fs": url.split("://", 1)[0], **storage_options()}]
+
+
 class Lake:
-    def __init__(self, root: str):
-        self.fs, self.root = fsspec.core.url_to_fs(root)
+    def __init__(self, root: str, options: dict[str, Any] | None = None):
+        if options is None:
+            options = storage_options() if is_remote(root) else {}
+        self.fs, self.root = fsspec.core.url_to_fs(root, **options)
         self.url = root
         self.root = self.root.rstrip("/")
         self.local = self.fs.protocol in ("file", ("file", "local"))
@@ -158,6 +184,8 @@ class Lake:
         return manifest
 
     def _swap_in(self, tmp: str, final: str) -> None:
+        if not self.local:
+            return self._swap_in_objects(tmp, final)
         old = None
         if self.fs.exists(final):
             old = final.rsplit("/", 1)[0] + f"/.old-{uuid.uuid4().hex[:8]}"
@@ -165,6 +193,20 @@ class Lake:
         self.fs.mv(tmp, final, recursive=True)
         if old:
             self.fs.rm(old, recursive=True)
+
+    def _swap_in_objects(self, tmp: str, final: str) -> None:
+        """Object storage has no folders to rename: copy the new files in with the manifest last and
+        removed first, so ``partitions()`` and ``manifest()`` never see a manifest beside other data."""
+        manifest = f"{final}/{MANIFEST}"
+        if self.fs.exists(manifest):
+            self.fs.rm(manifest)
+        new = {p.rsplit("/", 1)[-1] for p in self.fs.find(tmp)}
+        for stale in self.fs.find(final) if self.fs.exists(final) else []:
+            if stale.rsplit("/", 1)[-1] not in new:
+                self.fs.rm(stale)
+        for name in sorted(new - {MANIFEST}) + [MANIFEST]:
+            self.fs.copy(f"{tmp}/{name}", f"{final}/{name}")
+        self.fs.rm(tmp, recursive=True)
 
     def manifest(self, part: Partition) -> Manifest | None:
         path = f"{self.partition_path(part)}/{MANIFEST}"

@@ -1,7 +1,7 @@
 """Build the DuckDB warehouse with dbt, in-process (dbtRunner), for one logical date.
 
 dbt reads the warehouse path and lake root from env vars (profiles.yml, sources); ``dbt_env()`` is
-the single place they come from, shared with the Cosmos config. dbt's target/ and logs/ go under
+the single place they come from. dbt's target/ and logs/ go under
 SIYU_HOME so builds leave the checkout clean.
 """
 
@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from siyu.config import project_root, settings
+from siyu.lake import dbt_filesystems
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 
@@ -39,6 +40,7 @@ def dbt_env() -> dict[str, str]:
     return {
         "SIYU_HOME": str(s.home),
         "SIYU_LAKE": s.lake,
+        "SIYU_LAKE_FILESYSTEMS": json.dumps(dbt_filesystems(s.lake)),  # a remote lake's (profiles.yml)
         "SIYU_WAREHOUSE": str(s.warehouse),
         # DuckDB's memory limit, threads and spill directory (profiles.yml settings)
         "SIYU_DUCKDB_MEMORY_LIMIT": s.duckdb_memory_limit,
@@ -65,7 +67,8 @@ def environ(values: dict[str, str]) -> Iterator[None]:
 
 
 def dbt_args(
-    command: str, run_date: str, select: str | None = None, extra_vars: dict | None = None
+    command: str, run_date: str, select: str | None = None, extra_vars: dict | None = None,
+    exclude: str | None = None,
 ) -> list[str]:
     project = dbt_project_dir()
     work = settings().home / "dbt"
@@ -79,10 +82,14 @@ def dbt_args(
     ]  # fmt: skip
     if select:
         args += ["--select", select]
+    if exclude:
+        args += ["--exclude", exclude]
     return args
 
 
-def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None = None) -> dict[str, dict]:
+def dbt_build(
+    run_date: str, select: str | None = None, extra_vars: dict | None = None, exclude: str | None = None
+) -> dict[str, dict]:
     """``dbt build`` (models + tests) for ``run_date``; raises DbtBuildError naming the failed nodes.
     ``extra_vars`` override dbt_project.yml vars (windows, thresholds) for this build.
     Returns each node's status and seconds, by unique_id."""
@@ -90,7 +97,7 @@ def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None 
 
     with environ(dbt_env()):
         try:
-            result = dbtRunner().invoke(dbt_args("build", run_date, select, extra_vars))
+            result = dbtRunner().invoke(dbt_args("build", run_date, select, extra_vars, exclude))
         finally:
             release_duckdb()
     if result.success:

@@ -26,6 +26,7 @@ def test_expected_dags(dagbag):
         "siyu_ingest_tracking",
         "siyu_warehouse",
         "siyu_exports",
+        "siyu_watch_landing",
     } <= set(dagbag.dag_ids)
 
 
@@ -54,12 +55,13 @@ def test_id_conversion_runs_once_users_and_contacts_have_landed(dagbag):
 
 def test_warehouse_order_and_single_writer(dagbag):
     dag = dagbag.get_dag("siyu_warehouse")
-    chain = ["resolve_run_date", "raw_gate", "dbt_build", "marts_gate", "publish"]
+    chain = ["resolve_run_date", "raw_gate", "dbt.staging", "dbt.intermediate", "dbt.marts", "marts_gate",
+             "publish"]
     assert set(dag.task_ids) == set(chain)
     for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert upstream in dag.get_task(downstream).upstream_task_ids, (upstream, downstream)
     # every task that writes the DuckDB file shares the one-slot pool and the one-worker queue
-    for task_id in ("dbt_build", "marts_gate", "publish"):
+    for task_id in ("dbt.staging", "dbt.intermediate", "dbt.marts", "marts_gate", "publish"):
         task = dag.get_task(task_id)
         assert (task.pool, task.queue) == ("siyu_duckdb", "siyu_local"), task_id
 

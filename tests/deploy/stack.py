@@ -44,6 +44,8 @@ class Stack:
     home: Path
     executor: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    # a migrated metadata DB to copy (PostgreSQL's CREATE DATABASE ... TEMPLATE) instead of migrating
+    template: str | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -86,6 +88,10 @@ class Stack:
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            # Test-only economies on a shared 2-core machine: the DAG files do not change during a
+            # test, so parse each once (not every 30 s); one api-server worker instead of four.
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
+            "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
@@ -103,8 +109,25 @@ class Stack:
     def create_database(self) -> None:
         import psycopg
 
+        template = f' template "{self.template}"' if self.template else ""
         with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'create database "{self.database}"')
+            conn.execute(f'create database "{self.database}"{template}')
+
+    def save_template(self) -> str:
+        """A copy of this stack's migrated metadata DB (before anything runs) for the next stack."""
+        import psycopg
+
+        name = f"{self.database}_template"
+        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'create database "{name}" template "{self.database}"')
+        return name
+
+    @staticmethod
+    def drop_template(name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
 
     def drop_database(self) -> None:
         import psycopg
@@ -123,11 +146,15 @@ class Stack:
                 f"airflow {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
         return result
 
-    def start(self) -> None:
+    def start(self, save_template: bool = False) -> str | None:
+        """Start the processes; ``save_template``: return a copy of the freshly migrated DB's name."""
         self.create_database()
-        # compose's airflow-init: migrate, then the one-slot pool of DuckDB writers
-        self.cli("db", "migrate", timeout=600)
-        self.cli("pools", "set", "siyu_duckdb", "1", "one writer of the DuckDB warehouse")
+        saved = None
+        if self.template is None:
+            # compose's airflow-init: migrate, then the one-slot pool of DuckDB writers
+            self.cli("db", "migrate", timeout=600)
+            self.cli("pools", "set", "siyu_duckdb", "1", "one writer of the DuckDB warehouse")
+            saved = self.save_template() if save_template else None
         commands = {
             "api-server": ["api-server", "--port", str(self.api_port), "--host", "127.0.0.1"],
             "scheduler": ["scheduler"],
@@ -144,6 +171,7 @@ class Stack:
             self.processes[name] = subprocess.Popen(
                 [AIRFLOW, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
+        return saved
 
     def stop(self) -> None:
         for proc in self.processes.values():
@@ -185,7 +213,7 @@ class Stack:
         with psycopg.connect(self.metadata_url, connect_timeout=5) as conn:
             return conn.execute(sql, params).fetchall()
 
-    def wait(self, what: str, condition, timeout: float, every: float = 2.0):
+    def wait(self, what: str, condition, timeout: float, every: float = 1.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
