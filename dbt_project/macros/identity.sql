@@ -13,6 +13,30 @@
   'c_' || substr(md5({{ type_column }} || ':' || {{ value_column }}), 1, 16)
 {%- endmacro %}
 
+{#- The anchor order of an identifier (the customer_id tie-break): first landed (the first lake
+    partition holding it), then first seen, then the type order (var identifier_type_order), then
+    the value, so that the anchor never depends on row order. Evidence landing later never
+    outranks an identifier the warehouse already knew: a customer keeps its id until it merges
+    into an older one. An unknown date sorts last. -#}
+{% macro identity_anchor_order(prefix='') %}
+  coalesce({{ prefix }}first_landed_on, date '9999-12-31'),
+  coalesce({{ prefix }}first_seen_at, timestamptz 'infinity'),
+  {{ identifier_type_rank(prefix ~ 'identifier_type') }},
+  {{ prefix }}identifier
+{%- endmacro %}
+
+{#- Operators' decisions in effect (int_identity__overrides: neither rejected nor revoked). -#}
+{% macro identity_overrides_in_effect() %}
+  (select * from {{ ref('int_identity__overrides') }} where rejected_reason is null and revoked_on is null)
+{%- endmacro %}
+
+{#- The identifiers cut from the graph: the junk guard's quarantine and operators' `junk`. -#}
+{% macro identity_cut() %}
+  (select identifier_type, identifier from {{ ref('int_identity__quarantine') }}
+   union
+   select left_type, left_identifier from {{ identity_overrides_in_effect() }} where action = 'junk')
+{%- endmacro %}
+
 {#- SQL list literal of a list var: ('a', 'b'); a quote in a value stays in the value. -#}
 {% macro sql_list(values) %}
   ({%- for v in values %}'{{ v | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor -%})
@@ -38,4 +62,12 @@
         {%- if not rebuild %}
         and openid in (select openid from {{ openids }})
         {%- endif %}
+{%- endmacro %}
+
+{#- int_identity__graph's pre-hook: identifiers cut since its last build lose their rows (the
+    delete+insert replaces only the rows of identifiers it writes again). -#}
+{% macro identity_graph_drop_cut() %}
+  {%- if is_incremental() %}
+  delete from {{ this }} where (identifier_type, identifier) in (select identifier_type, identifier from {{ identity_cut() }})
+  {%- endif %}
 {%- endmacro %}

@@ -16,7 +16,7 @@
 #}
 
 {% macro snapshot_history_config(key) -%}
-  {{ incremental_state_config(key, fingerprint='snapshot history v2: last_snapshot null while held') }}
+  {{ incremental_state_config(key, version='snapshot history v2: last_snapshot null while held') }}
 {%- endmacro %}
 
 {# Which snapshot partitions a run reads: a literal filter on dt, so DuckDB prunes the other files. #}
@@ -24,23 +24,26 @@
   cast({{ dt }} as date) <= {{ run_date() }} and {{ changed_since_watermark('cast(' ~ dt ~ ' as date)') }}
 {%- endmacro %}
 
-{# The new snapshots' rows (`new_rows`: the pair `columns`, the `earliest` columns, first_snapshot,
-   last_snapshot, grouped by pair) folded with the rows this table holds for the keys that changed.
-   The source's latest snapshot (source_name.table_name) is the one "still held" refers to. The
-   model's SQL is `with new_rows as (...)` and then this; `into` names a CTE to hold the result
-   instead of selecting it (for a model that derives columns from it). #}
-{% macro fold_snapshot_history(new_rows, key, columns, earliest, source_name, table_name, into=none) -%}
+{# The whole select of a history model: the new snapshots' rows (`new_rows`: a select of the pair
+   `columns`, the `earliest` columns, first_snapshot, last_snapshot, grouped by pair) folded with the
+   rows this table holds for the keys that changed. The source's latest snapshot
+   (source_name.table_name) is the one "still held" refers to. A model that derives columns from
+   the fold wraps it in a CTE. #}
+{% macro fold_snapshot_history(new_rows, key, columns, earliest, source_name, table_name) -%}
 {%- set watermark = incremental_watermark() -%}
 {%- set latest = latest_snapshot_date(source_name, table_name) -%}
 {%- set latest_sql = "date '" ~ latest ~ "'" if latest else "cast(null as date)" -%}
 {%- set previous = latest_snapshot_date(source_name, table_name, watermark) if watermark else none -%}
 {%- set folds_latest = latest and (watermark is none or latest > watermark or latest == var('run_date')) -%}
 {%- set values = columns | reject('equalto', key) | list -%}
+with new_rows as (
+{{ new_rows }}
+)
 {%- if watermark is not none %}
 , changed_keys as (
     -- a pair new, back after a gap, gone from the latest snapshot, or seen earlier than held
     select n.{{ key }}
-    from {{ new_rows }} n
+    from new_rows n
     left join {{ this }} s
         on s.{{ key }} = n.{{ key }}
         {%- for c in values %} and s.{{ c }} is not distinct from n.{{ c }}{% endfor %}
@@ -52,14 +55,11 @@
     select s.{{ key }}
     from {{ this }} s
     where s.last_snapshot is null and not exists (
-        select 1 from {{ new_rows }} n
+        select 1 from new_rows n
         where n.last_snapshot = {{ latest_sql }} and n.{{ key }} = s.{{ key }}
             {%- for c in values %} and n.{{ c }} is not distinct from s.{{ c }}{% endfor %})
     {%- endif %}
 )
-{%- endif %}
-{%- if into %}
-, {{ into }} as (
 {%- endif %}
 select {{ columns | join(', ') }},
        {%- for c in earliest %} min({{ c }}) as {{ c }},{% endfor %}
@@ -68,7 +68,7 @@ select {{ columns | join(', ') }},
        {{ run_date() }} as written_on
 from (
     select {{ columns | join(', ') }}, {% for c in earliest %}{{ c }}, {% endfor %}first_snapshot, last_snapshot
-    from {{ new_rows }}
+    from new_rows
     {%- if watermark is not none %}
     where {{ key }} in (select {{ key }} from changed_keys)
     union all
@@ -80,9 +80,6 @@ from (
     {%- endif %}
 )
 group by all
-{%- if into %}
-)
-{%- endif %}
 {%- endmacro %}
 
 {#

@@ -28,22 +28,14 @@ NEVER = np.iinfo(np.int64).max  # an unknown time compares as "not earlier" on b
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from siyu.identity.model_config import arrow_ints, config_list, customer_id_sql, type_rank_sql
+    from siyu.identity.model_config import arrow_ints
 
-    type_rank = type_rank_sql(config_list(dbt.config.get("identifier_type_order")))
     dbt.ref("int_identity__edges").create_view("_merge_edges", replace=True)
-    dbt.ref("int_identity__graph").create_view("_merge_graph", replace=True)
+    dbt.ref("int_identity__replay_nodes").create_view("_merge_replay_nodes", replace=True)
     dbt.ref("int_identity__overrides").create_view("_merge_overrides", replace=True)
-    # The replayed components' nodes, ranked oldest first (the anchor order of int_identity__graph);
-    # then their merging edges, numbered in the order the evidence arrived.
-    session.execute(f"""
-        create or replace temp table _merge_nodes as
-        select row_number() over (
-                   order by first_landed_on nulls last, first_seen_at nulls last,
-                            {type_rank}, identifier) - 1 as node_rank,
-               identifier_type, identifier, customer_id, first_seen_at, first_landed_on
-        from _merge_graph where replay
-    """).fetchall()
+    # The replayed components' nodes, ranked oldest first (int_identity__replay_nodes: the anchor
+    # order); then their merging edges, numbered in the order the evidence arrived.
+    session.execute("create or replace temp table _merge_nodes as select * from _merge_replay_nodes").fetchall()
     session.execute("""
         create or replace temp table _merge_links as
         select row_number() over (
@@ -85,10 +77,9 @@ def model(dbt, session):
     session.register("_merge_replayed", pa.table(
         {"absorbed": arrow_ints(absorbed), "surviving": arrow_ints(surviving), "ordinal": arrow_ints(ordinal)}
     ))
-    session.execute(f"""
+    session.execute("""
         create or replace temp table _merge_log as
-        select {customer_id_sql("a.identifier_type", "a.identifier")} as absorbed_id,
-               {customer_id_sql("s.identifier_type", "s.identifier")} as surviving_id,
+        select a.anchored_id as absorbed_id, s.anchored_id as surviving_id,
                k.first_seen_at as merged_at, k.rule, k.reason, k.decided_by
         from _merge_replayed m
         join _merge_nodes a on a.node_rank = m.absorbed
@@ -97,7 +88,7 @@ def model(dbt, session):
         order by m.ordinal
     """).fetchall()
     session.unregister("_merge_replayed")
-    for view in ("_merge_edges", "_merge_graph", "_merge_overrides"):
+    for view in ("_merge_edges", "_merge_replay_nodes", "_merge_overrides"):
         session.execute(f"drop view if exists {view}")
     return session.sql("select * from _merge_log")
 

@@ -1,4 +1,4 @@
-{{ incremental_state_config('override_key', fingerprint='identity overrides v1') }}
+{{ incremental_state_config('override_key', version='identity overrides v1') }}
 -- Operators' decisions on the identity graph, as rows: the seed identity_overrides (version-kept
 -- decisions; the demo's) and, when var identity_overrides_inbox names one, the production inbox
 -- (CSV or Parquet files a review tool or an operator drops there).

@@ -19,7 +19,7 @@ import re
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="fail")
     from siyu.config import settings
-    from siyu.identity.model_config import config_list, watermark, written_since
+    from siyu.identity.model_config import config_list, run_limits
     from siyu.privacy import phone_hash
 
     max_links = int(dbt.config.get("max_links_per_phone"))
@@ -31,12 +31,12 @@ def model(dbt, session):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_date)
     tests = ", ".join(f"'{h}'" for h in test_hashes) or "null"
     dbt.ref("int_identity__edges").create_view("_quarantine_edges", replace=True)
+    limits = run_limits(session, dbt.ref("incremental_run_limits"), dbt.this.identifier)
 
-    since = watermark(session, dbt.this) if dbt.is_incremental else None
-    if since is None:
+    if not dbt.is_incremental or limits.watermark is None:
         measured = "true"
     else:  # the phones on evidence written since the last build; their old rows go
-        changed = written_since(since, run_date)
+        changed = limits.written_since_sql
         session.execute(f"""
             create or replace temp table _quarantine_touched as
             select distinct right_identifier as phone_hash from _quarantine_edges

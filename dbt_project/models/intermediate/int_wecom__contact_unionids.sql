@@ -6,7 +6,7 @@
 -- person, so edges are built from this history, not the latest snapshot. Folded incrementally
 -- (macros/snapshot_history.sql): a run reads only the snapshots this table has not seen, and rewrites
 -- only the contacts whose pairs changed.
-with new_rows as (
+{% set new_rows %}
     select
         external_userid,
         nullif(trim(unionid), '') as unionid,
@@ -15,6 +15,6 @@ with new_rows as (
     from {{ source('wecom', 'external_contacts') }}
     where {{ snapshots_to_fold() }} and external_userid is not null
     group by 1, 2
-)
+{% endset %}
 
-{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'unionid'], [], 'wecom', 'external_contacts') }}
+{{ fold_snapshot_history(new_rows, 'external_userid', ['external_userid', 'unionid'], [], 'wecom', 'external_contacts') }}

@@ -2,7 +2,7 @@
 -- [member × unionid] External WeChat members of customer groups (type 2) with the unionid WeCom
 -- reported for them, over every snapshot <= run_date: a member who left the group is still the same
 -- person. Folded incrementally (macros/snapshot_history.sql).
-with new_rows as (
+{% set new_rows %}
     select
         userid as external_userid,
         nullif(trim(unionid), '') as unionid,
@@ -13,6 +13,6 @@ with new_rows as (
     where {{ snapshots_to_fold() }} and type = 2 and userid is not null
         and nullif(trim(unionid), '') is not null
     group by 1, 2
-)
+{% endset %}
 
-{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'unionid'], ['first_joined_at'], 'wecom', 'group_members') }}
+{{ fold_snapshot_history(new_rows, 'external_userid', ['external_userid', 'unionid'], ['first_joined_at'], 'wecom', 'group_members') }}

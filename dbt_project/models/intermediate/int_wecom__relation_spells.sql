@@ -6,7 +6,7 @@
 -- daily snapshots: a date with no snapshot moves the removal to the next one that exists.
 -- Folded incrementally (macros/snapshot_history.sql): a run reads the new snapshots and rewrites the
 -- contacts whose relations changed: a new one, or one the latest snapshot no longer holds.
-with new_rows as (
+{% set new_rows %}
     select
         external_userid,
         userid as staff_userid,
@@ -19,11 +19,14 @@ with new_rows as (
     from {{ source('wecom', 'follow_users') }}
     where {{ snapshots_to_fold() }} and external_userid is not null
     group by external_userid, userid, createtime
-)
-{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'staff_userid', 'added_at'],
-                         ['add_way', 'contact_way_state'], 'wecom', 'follow_users', into='spells') }}
+{% endset %}
 
-, snapshots as (
+with spells as (
+    {{ fold_snapshot_history(new_rows, 'external_userid', ['external_userid', 'staff_userid', 'added_at'],
+                             ['add_way', 'contact_way_state'], 'wecom', 'follow_users') }}
+),
+
+snapshots as (
     select distinct cast(dt as date) as snapshot_date
     from {{ source('wecom', 'follow_users') }}
     where cast(dt as date) <= {{ run_date() }}

@@ -3,7 +3,7 @@
 -- a snapshot <= run_date: first_relation_at is the earliest createtime of a relation carrying it.
 -- The evidence outlives the relation (a contact deleted later is still the person whose phone was
 -- noted). Folded incrementally (macros/snapshot_history.sql).
-with new_rows as (
+{% set new_rows %}
     select
         f.external_userid,
         m.phone_hash,
@@ -20,6 +20,6 @@ with new_rows as (
         unnest(f.remark_mobile_hashes) as m(phone_hash)
     where m.phone_hash is not null
     group by 1, 2
-)
+{% endset %}
 
-{{ fold_snapshot_history('new_rows', 'external_userid', ['external_userid', 'phone_hash'], ['first_relation_at'], 'wecom', 'follow_users') }}
+{{ fold_snapshot_history(new_rows, 'external_userid', ['external_userid', 'phone_hash'], ['first_relation_at'], 'wecom', 'follow_users') }}
