@@ -265,7 +265,7 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path, shared):
     assert all(p.poll() is not None for p in stack.processes.values())
 
 
-SCREENS = {"dags": "/dags", "warehouse": "/dags/siyu_warehouse/runs", "assets": "/assets"}
+SCREENS = {"dags": "/dags", "warehouse": "/dags/siyu_warehouse", "assets": "/assets"}  # warehouse: its dbt group
 
 
 def screenshots(stack: Stack, folder: Path) -> dict[str, int]:
