@@ -8,7 +8,7 @@ ARGS ?=
 DAG ?= siyu_warehouse
 DATE ?= 2026-11-24
 
-.PHONY: install demo test test-all dag lint bench up down clean
+.PHONY: install demo test dag lint format bench up down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,16 @@ test: $(STAMP)
 dag: $(STAMP)
 	$(BIN)/siyu dag $(DAG) $(DATE)
 
+# The habits of .pre-commit-config.yaml on every file: ruff check and format, sqlfluff (dbt templater) on
+# the models, mypy on the package. `$(BIN)/pre-commit install` runs them on each commit too.
 lint: $(STAMP)
-	$(BIN)/ruff check plugins tests dags
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+# Rewrite what lint can fix: the Python layout and imports, the models' SQL style.
+format: $(STAMP)
+	$(BIN)/ruff format plugins tests dags dbt_project scripts
+	$(BIN)/ruff check --fix plugins tests dags dbt_project scripts
+	$(BIN)/python scripts/sqlfluff_dbt.py fix dbt_project/models
 
 bench: $(STAMP)
 	$(BIN)/siyu bench $(ARGS)

@@ -428,16 +428,16 @@ class World:
         every = np.ones(len(item_session), bool)
         for event, share, where_ in ((3, None, every), (4, 0.25, None), (5, 0.08, None)):
             mask = where_ if share is None else rng.random(len(item_session)) < share
-            rows = np.flatnonzero(mask)
+            rows = np.flatnonzero(mask)  # type: ignore[arg-type]
             blocks.append((item_session[rows], 3 + 3 * nth[rows] + event - 3, event, item[rows]))
         sharing = day_session & (rng.random(s) < 0.06)
         block(sharing, 99, 6, rng.integers(0, len(CATALOG), s))
         session = np.concatenate([b[0] for b in blocks])
         position = np.concatenate([np.asarray(b[1], np.int64) for b in blocks])
-        event = np.concatenate([np.full(len(b[0]), b[2], np.int8) for b in blocks])
+        event = np.concatenate([np.full(len(b[0]), b[2], np.int8) for b in blocks])  # type: ignore[assignment]
         item_of = np.concatenate([b[3] for b in blocks]).astype(np.int8)
         order = np.argsort(session.astype(np.int64) * 128 + position, kind="stable")
-        session, event, item_of = session[order], event[order], item_of[order]
+        session, event, item_of = session[order], event[order], item_of[order]  # type: ignore[index]
         ticked = (event != 0) & (event != 6)
         tick = np.where(ticked, rng.integers(5, 241, len(event)), 0)
         elapsed = np.cumsum(tick)

@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from rich.console import Console
 
@@ -120,7 +121,7 @@ def print_identity_score() -> None:
     result = score_identity()
     baseline = result.pop("unionid_only_baseline")
     # One line each, never wrapped: scripts and the e2e test parse them.
-    plain = {"soft_wrap": True, "markup": False, "highlight": False}
+    plain: dict[str, Any] = {"soft_wrap": True, "markup": False, "highlight": False}
     console.print("identity vs ground truth: " + json.dumps(result), **plain)
     console.print("unionid-only baseline:    " + json.dumps(baseline), **plain)
 

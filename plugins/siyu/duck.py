@@ -13,4 +13,4 @@ from siyu.config import duckdb_config
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config=duckdb_config())
+    return duckdb.connect(config=dict(duckdb_config()))

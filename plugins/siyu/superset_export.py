@@ -16,6 +16,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -182,7 +183,7 @@ def _dataset(con: duckdb.DuckDBPyConnection, name: str) -> dict:
 
 
 def _position(charts: list[tuple[Chart, dict]]) -> dict:
-    position = {
+    position: dict[str, Any] = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
         "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
@@ -215,7 +216,7 @@ def _position(charts: list[tuple[Chart, dict]]) -> dict:
                 "height": 50,
             },
         }
-        position[row]["children"].append(node)
+        position[row]["children"].append(node)  # type: ignore[index]  # a row opens before the first chart
         used += chart.width
     return position
 

@@ -102,7 +102,7 @@ def dbt_build(
             release_duckdb()
     if result.success:
         return {r.node.unique_id: {"status": str(r.status), "seconds": round(r.execution_time, 2)}
-                for r in result.result.results}
+                for r in result.result.results}  # type: ignore[union-attr]  # a build returns a RunExecutionResult
     failed = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in FAILED_STATUSES:
@@ -127,7 +127,7 @@ def dbt_run_timed(run_date: str, select: str, extra_vars: dict | None = None) ->
             release_duckdb()
     if not result.success:
         raise DbtBuildError(run_date, [str(result.exception)], result.exception)
-    return {r.node.name: r.execution_time for r in result.result.results}
+    return {r.node.name: r.execution_time for r in result.result.results}  # type: ignore[union-attr]
 
 
 def release_duckdb() -> None:

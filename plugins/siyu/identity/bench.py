@@ -86,8 +86,8 @@ def synthetic_lake(
     on_wecom = rng.random(len(person)) < 0.72
 
     mp = person[on_mp]
-    mp_unionid = np.where(rng.random(len(mp)) < 0.88, _id_strings("u", mp), None)
-    mp_phone = np.where(rng.random(len(mp)) < 0.8, phone[mp], None)
+    mp_unionid = np.where(rng.random(len(mp)) < 0.88, _id_strings("u", mp), None)  # type: ignore[call-overload]
+    mp_phone = np.where(rng.random(len(mp)) < 0.8, phone[mp], None)  # type: ignore[call-overload]
     users = pa.table({
         "openid": _ids("o", mp),
         "unionid": pa.array(mp_unionid),
@@ -109,7 +109,7 @@ def synthetic_lake(
     contacts = pa.table({
         "external_userid": _ids("wm", wc),
         "type": pa.array(np.ones(len(wc), np.int8)),
-        "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),
+        "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),  # type: ignore[call-overload]
     })
     noted = rng.random(len(wc)) < 0.18
     follows = pa.table({
@@ -194,7 +194,7 @@ def synthetic_overrides(home: Path, people: int, share: float = 0.001, seed: int
         }
         for action, ((lt, left), (rt, right)) in sides.items():
             rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at]
-                     for li, ri in zip(left, right, strict=True)]
+                     for li, ri in zip(left, right, strict=True)]  # type: ignore[call-overload]
     inbox = inbox_path(home)
     inbox.parent.mkdir(parents=True, exist_ok=True)
     columns = dict(zip(OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))

@@ -161,8 +161,8 @@ def row_count_change(path: Path, lake: Lake, source: str, entity: str, dt: str) 
     earlier = [d for d in lake.partitions(source, entity) if d < dt and d not in held]
     if not rule or not earlier:
         return None
-    before = lake.manifest(Partition(source, entity, earlier[-1])).row_count
-    now = lake.manifest(Partition(source, entity, dt)).row_count
+    before = lake.manifest(Partition(source, entity, earlier[-1])).row_count  # type: ignore[union-attr]
+    now = lake.manifest(Partition(source, entity, dt)).row_count  # type: ignore[union-attr]
     ratio = now / before if before else (1.0 if not now else float("inf"))
     if rule.get("min_ratio", 0) <= ratio <= rule.get("max_ratio", float("inf")):
         return None
@@ -213,7 +213,7 @@ def scale_change(path: Path, lake: Lake, source: str, entity: str, dt: str, fram
     )
 
 
-def quarantined_rows(path: Path, frame) -> tuple[object, Failure | None]:
+def quarantined_rows(path: Path, frame: pd.DataFrame) -> tuple[pd.DataFrame, Failure | None]:
     """Rows extraction landed with a quarantine_reason are set aside, not judged by the suite; too many
     of them (over ``meta.quarantine.max_rows`` and over ``max_share``) stop the run."""
     if "quarantine_reason" not in frame.columns:

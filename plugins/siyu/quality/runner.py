@@ -193,7 +193,8 @@ def run_suite(suite_path: Path, df: pd.DataFrame, docs_dir: Path | None = None) 
     )
     if docs_dir is not None:
         render_data_docs(validation, docs_dir / f"{suite['name']}.html")
-    critical, warnings = [], []
+    critical: list[Any] = []
+    warnings: list[Any] = []
     for result in validation.results:
         if result.success:
             continue

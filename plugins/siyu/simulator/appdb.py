@@ -92,7 +92,7 @@ def _order(
                 "updated_at": created,
             }
         )
-    amount = sum((line["quantity"] * line["unit_price"] for line in lines), Decimal(0))
+    amount = sum((line["quantity"] * line["unit_price"] for line in lines), Decimal(0))  # type: ignore[operator]
     if person.kind == "test":
         amount = Decimal("0.01")
     age = stop - created
@@ -159,7 +159,7 @@ def _purchase_times(
     mean_gap = dt.timedelta(days=30 / (0.2 + person.buyer_propensity))
     dropout = 0.1 + 0.3 * (1 - person.buyer_propensity)
     at = since + dt.timedelta(seconds=60) + mean_gap * rng.expovariate(6.0)  # the first comes sooner
-    times = []
+    times: list[dt.datetime] = []
     while at < stop and len(times) < MAX_ORDERS:
         times.append(at)
         if rng.random() < dropout:

@@ -192,7 +192,7 @@ def build_contacts(
                     "oper_userid": ADMIN_USERID,
                 }
                 follow.pop("state", None)
-            contact["follow_user"].append(follow)
+            contact["follow_user"].append(follow)  # type: ignore[attr-defined]
         if rng.random() < 0.03:  # deleted by every staff member: gone from the API
             if contact["follow_user"]:
                 deleted.append({"deleted_at": _deleted_at(person, contact, stop), "contact": contact})
@@ -395,7 +395,7 @@ def documented_details(
         local = random.Random(f"chat:{chat['chat_id']}")
         if resigned and local.random() < 0.15:
             owner = local.choice(resigned)
-            left_at = epoch(start + dt.timedelta(days=owner.left_day))
+            left_at = epoch(start + dt.timedelta(days=owner.left_day))  # type: ignore[arg-type]  # resigned
             waiting = [m["userid"] for m in chat["member_list"] if m["userid"] in customers][:3]
             # with customers awaiting transfer, as a resigned owner of an uninherited chat has: what
             # makes the resigned member known to a warehouse that never saw them

@@ -230,7 +230,7 @@ class WeComState:
     def mark_tag(self, query: dict, body: dict) -> dict:
         """document/path/92118"""
         key = (body.get("userid"), body.get("external_userid"))
-        follow = self.follow_index.get(key)
+        follow = self.follow_index.get(key)  # type: ignore[arg-type]
         if follow is None:
             raise ApiError(84061, "not external contact")
         add, remove = body.get("add_tag") or [], body.get("remove_tag") or []

@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -254,9 +254,9 @@ class WeComClient:
                 return rows
 
     def mark_tag(
-        self, userid: str, external_userid: str, add_tag: list[str] = (), remove_tag: list[str] = ()
+        self, userid: str, external_userid: str, add_tag: Sequence[str] = (), remove_tag: Sequence[str] = ()
     ) -> None:
-        body = {"userid": userid, "external_userid": external_userid}
+        body: dict[str, Any] = {"userid": userid, "external_userid": external_userid}
         if add_tag:
             body["add_tag"] = list(add_tag)
         if remove_tag:

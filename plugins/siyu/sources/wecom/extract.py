@@ -125,7 +125,7 @@ def contact_rows(
             if t not in tags:
                 issues.add("tag", t, "tag id in neither the corp nor the strategy tag library")
         channels = info.get("wechat_channels") or {}
-        follows[euid, userid] = {
+        follows[euid, userid] = {  # type: ignore[index]  # userid is set on every follow row
             "external_userid": euid,
             "userid": userid,
             "remark": info.get("remark") or None,
@@ -184,7 +184,7 @@ def group_rows(chats: list[tuple[dict, int]]) -> tuple[list[dict], list[dict]]:
 
 
 def corp_tag_rows(groups: list[dict], strategy_groups: list[dict]) -> list[dict]:
-    rows = {}
+    rows: dict = {}
     for kind, source in ((CORP_TAG, groups), (STRATEGY_TAG, strategy_groups)):
         for g in source:
             for t in g.get("tag", []):

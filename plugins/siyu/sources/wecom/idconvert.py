@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import pyarrow as pa
 
@@ -145,7 +146,7 @@ def convert(
     today = dt.date.fromisoformat(logical_date)
     links = dict(known)
     due = [p for p in pairs if _due(known.get(p), today)]
-    stats = {"pairs": len(pairs), "asked": 0, "linked": 0, "pending": 0, "rejected": 0,
+    stats: dict[str, Any] = {"pairs": len(pairs), "asked": 0, "linked": 0, "pending": 0, "rejected": 0,
              "left_for_later": 0, "matched_pending": 0, "stopped": None}
     for unionid, openid in due:
         if stats["asked"] >= budget:
