@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from siyu.config import project_root, settings
+from siyu.errors import RunError
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
-class DbtBuildError(RuntimeError):
+class DbtBuildError(RunError):
     """dbt build did not succeed; ``failed`` lists the failing nodes (unique_id: message)."""
 
     def __init__(self, run_date: str, failed: list[str], cause: BaseException | None = None):

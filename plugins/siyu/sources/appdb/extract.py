@@ -29,6 +29,7 @@ from sqlalchemy import DateTime, String, Table, create_engine, func, or_, select
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
+from siyu.errors import BadInput
 from siyu.lake import Lake, Manifest, Partition
 from siyu.privacy import phone_hash
 from siyu.sources.appdb import tables
@@ -45,7 +46,7 @@ FUTURE_TOLERANCE = dt.timedelta(days=1)
 SQLITE_CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*"
 
 
-class BadValue(ValueError):
+class BadValue(BadInput):
     pass
 
 
