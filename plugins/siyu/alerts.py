@@ -69,7 +69,7 @@ def send(markdown: str, conn_id: str = CONN_ID) -> bool:
 
     try:
         conn = Connection.get(conn_id)
-    except Exception:  # noqa: BLE001 - no such connection: alerts are off, say so once per failure
+    except Exception:  # no such connection: alerts are off, say so once per failure
         log.warning("no %s connection: failure alert not sent", conn_id)
         return False
     try:

@@ -96,7 +96,6 @@ class Manifest:
 class Lake:
     def __init__(self, root: str):
         self.fs, self.root = fsspec.core.url_to_fs(root)
-        self.url = root
         self.root = self.root.rstrip("/")
         self.local = self.fs.protocol in ("file", ("file", "local"))
 

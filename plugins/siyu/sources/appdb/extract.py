@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import DateTime, String, Table, create_engine, func, or_, select, type_coerce
+from sqlalchemy import DateTime, String, Table, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
@@ -252,11 +252,3 @@ def land_entity(
     manifest = lake.write_batches(part, schema, _batches(engine, spec, window, pii_key, schema), recorded)
     log.info("appdb.%s %s: %d rows in [%s, %s)", entity, logical_date, manifest.row_count, low, high)
     return manifest
-
-
-def land_all(appdb_url: str, lake: Lake, logical_date: str, pii_key: bytes) -> dict[str, Manifest]:
-    engine = create_engine(appdb_url)
-    try:
-        return {e: land_entity(engine, lake, e, logical_date, pii_key) for e in ENTITIES}
-    finally:
-        engine.dispose()
