@@ -95,8 +95,9 @@ def dbt_build(run_date: str, select: str | None = None, extra_vars: dict | None 
         finally:
             release_duckdb()
     if result.success:
+        built = result.result.results  # type: ignore[union-attr]  # a build returns a RunExecutionResult
         return {r.node.unique_id: {"status": str(r.status), "seconds": round(r.execution_time, 2)}
-                for r in result.result.results}  # type: ignore[union-attr]  # a build returns a RunExecutionResult
+                for r in built}
     failed = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in FAILED_STATUSES:

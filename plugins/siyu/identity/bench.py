@@ -194,8 +194,8 @@ def synthetic_overrides(home: Path, people: int, share: float = 0.001, seed: int
             "junk": (("unionid", _id_strings("u", rng.integers(0, people, count))), (None, [None] * count)),
         }
         for action, ((lt, left), (rt, right)) in sides.items():
-            rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at]
-                     for li, ri in zip(left, right, strict=True)]  # type: ignore[call-overload]
+            pairs = zip(left, right, strict=True)  # type: ignore[call-overload]  # numpy or lists
+            rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at] for li, ri in pairs]
     inbox = inbox_path(home)
     inbox.parent.mkdir(parents=True, exist_ok=True)
     columns = dict(zip(OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))
