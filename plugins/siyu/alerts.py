@@ -20,9 +20,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from siyu.config import ALERTS_CONN_ID
+
 log = logging.getLogger(__name__)
 
-CONN_ID = "siyu_alerts"
+CONN_ID = ALERTS_CONN_ID
 EMAIL_CONN_ID = "siyu_alerts_email"
 MAX_BYTES = 4096  # the robot's limit for markdown content
 MAX_DETAIL = 1500  # of the exception: the gate's message names suite, expectation and a sample first
@@ -71,7 +73,7 @@ def _connection(conn_id: str):
 
     try:
         return Connection.get(conn_id)
-    except Exception:  # noqa: BLE001 - no such connection: that channel is off
+    except Exception:
         return None
 
 

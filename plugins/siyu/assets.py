@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
-RAW_ENTITIES: dict[str, tuple[str, ...]] = {
-    "wecom": ("external_contacts", "follow_users", "group_chats", "group_members", "corp_tags",
-              "contact_ways", "user_behavior", "unassigned_contacts", "landing_issues"),
-    "appdb": ("mp_users", "orders", "order_items", "refunds", "commissions", "advisor_codes", "consent_events"),
-    "tracking": ("events", "events_quarantine"),
-}
+from siyu.contracts import ID_CONVERSION, RAW_ENTITIES
+
+__all__ = ["RAW_ENTITIES", "PUBLISHED_MARTS", "UNIONID_LINKS", "all_raw_assets", "raw_asset", "raw_assets"]
 
 
 def raw_asset(source: str, entity: str) -> Asset:
@@ -22,7 +19,7 @@ def raw_assets(source: str) -> list[Asset]:
 
 # WeCom's ID conversion of the mini-program's users: landed by siyu_ingest_idconvert once both
 # appdb.mp_users and wecom.external_contacts have.
-UNIONID_LINKS = raw_asset("wecom", "unionid_links")
+UNIONID_LINKS = raw_asset(*ID_CONVERSION)
 
 
 def all_raw_assets() -> list[Asset]:

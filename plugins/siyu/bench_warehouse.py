@@ -28,18 +28,19 @@ from pathlib import Path
 import numpy as np
 
 from siyu.bench_world import land_world, progress_bar
+from siyu.config import INTERMEDIATE_SCHEMA, MARTS_SCHEMA
 from siyu.identity.bench import DAY, _peak_rss_mib, in_own_process, rows_differing, temp_home
 
-COMPARED_SCHEMAS = ("main_intermediate", "main_marts")
+COMPARED_SCHEMAS = (INTERMEDIATE_SCHEMA, MARTS_SCHEMA)
 # Histories that grow by a day each run hold days a build from scratch does not rebuild (it backfills
 # var lifecycle_backfill_days): compared on the days the build from scratch holds. A transition on its
 # first day is from 'none' there (the customer became known), so transitions from its second day.
 HISTORY_WINDOWS = {  # table: (its day column, how a day compares with the rebuild's first)
-    "main_marts.customer_lifecycle_daily": ("day", ">="),
-    "main_marts.lifecycle_transitions": ("day", ">"),
-    "main_marts.aipl_daily": ("as_of_date", ">="),
-    "main_marts.customer_aipl_daily": ("day", ">="),
-    "main_marts.aipl_transitions": ("day", ">"),
+    f"{MARTS_SCHEMA}.customer_lifecycle_daily": ("day", ">="),
+    f"{MARTS_SCHEMA}.lifecycle_transitions": ("day", ">"),
+    f"{MARTS_SCHEMA}.aipl_daily": ("as_of_date", ">="),
+    f"{MARTS_SCHEMA}.customer_aipl_daily": ("day", ">="),
+    f"{MARTS_SCHEMA}.aipl_transitions": ("day", ">"),
 }
 
 

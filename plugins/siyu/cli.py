@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
+from siyu.config import DEMO_DATE
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
-END = dt.date(2026, 11, 24)
+END = DEMO_DATE
 People = Annotated[int, typer.Option("--people", help="people in the simulated world")]
 Days = Annotated[int, typer.Option("--days", help="days of history")]
 Seed = Annotated[int, typer.Option("--seed", help="random seed: same seed, same world")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 # The simulated world's key: only `siyu demo` and the commands run on the simulated world set it
@@ -93,3 +94,15 @@ def project_root() -> Path:
     """The checkout: plugins/siyu/config.py → repo root (dbt_project/, expectations/ live there)."""
     env = os.environ.get("SIYU_PROJECT_ROOT")
     return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+
+
+# Names the code shares with dbt and Airflow, defined once here and read from here.
+# The warehouse's schemas as dbt names them: the profile's `main` plus each model folder's +schema.
+MARTS_SCHEMA = "main_marts"
+INTERMEDIATE_SCHEMA = "main_intermediate"
+# Airflow connections (production secrets; locally AIRFLOW_CONN_<ID> URIs or the SIYU_* variables).
+WECOM_CONN_ID = "siyu_wecom"
+APPDB_CONN_ID = "siyu_appdb"
+ALERTS_CONN_ID = "siyu_alerts"
+# The demo's last simulated China day: `siyu demo`/`siyu dag` default, the identity bench's daily run.
+DEMO_DATE = date(2026, 11, 24)

@@ -308,3 +308,12 @@ TRACKING_EVENTS = ("page_view", "product_view", "add_to_cart", "favorite", "shar
 
 def raw_schema(source: str, entity: str) -> pa.Schema:
     return RAW[(source, entity)]
+
+
+# WeCom's ID conversion lands by its own DAG (siyu_ingest_idconvert), after the sources it reads.
+ID_CONVERSION = ("wecom", "unionid_links")
+# The lake entities each source's ingest DAG lands, in the contracts' order.
+RAW_ENTITIES: dict[str, tuple[str, ...]] = {
+    source: tuple(e for s, e in RAW if s == source and (s, e) != ID_CONVERSION)
+    for source in dict.fromkeys(s for s, _ in RAW)
+}

@@ -125,7 +125,6 @@ class Lake:
         if options is None:
             options = storage_options() if is_remote(root) else {}
         self.fs, self.root = fsspec.core.url_to_fs(root, **options)
-        self.url = root
         self.root = self.root.rstrip("/")
         self.local = self.fs.protocol in ("file", ("file", "local"))
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from siyu.config import project_root, settings
+from siyu.errors import RunError
 
 DUCKDB_POOL = "siyu_duckdb"  # kept in step with siyu.warehouse_build.DUCKDB_POOL (that module is the DAG's)
 
@@ -73,7 +74,7 @@ def ensure_metadata_db(env: dict[str, str]) -> None:
     marker.touch()
 
 
-class RunInProgress(RuntimeError):
+class RunInProgress(RunError):
     """Another local run of the same DAG and date holds its lock."""
 
 

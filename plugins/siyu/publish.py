@@ -32,6 +32,8 @@ from pathlib import Path
 import duckdb
 
 from siyu import duck
+from siyu.config import MARTS_SCHEMA
+from siyu.errors import RunError
 from siyu.lake import restrict, restrict_folder
 
 log = logging.getLogger(__name__)
@@ -41,11 +43,11 @@ PUBLICATION = "_publication.json"
 KEEP_SNAPSHOTS = 7  # dated snapshots kept besides the current one (SIYU_PUBLISHED_SNAPSHOTS)
 
 
-class PublishError(RuntimeError):
+class PublishError(RunError):
     pass
 
 
-def mart_tables(warehouse: Path, schema: str = "main_marts") -> list[str]:
+def mart_tables(warehouse: Path, schema: str = MARTS_SCHEMA) -> list[str]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select table_name from information_schema.tables where table_schema = ? order by 1",
@@ -139,7 +141,7 @@ def publish(
     warehouse: Path,
     target: Path,
     parquet_dir: Path,
-    schema: str = "main_marts",
+    schema: str = MARTS_SCHEMA,
     date: str | None = None,
     docs_site: bool = False,
 ) -> list[str]:

@@ -21,6 +21,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from siyu.errors import RunError
+
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -38,7 +40,7 @@ def day_end_utc(day: str | dt.date) -> dt.datetime:
     return end.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-class NoRunDate(RuntimeError):
+class NoRunDate(RunError):
     """A run with no logical date, no run_after and no dated asset events."""
 
 

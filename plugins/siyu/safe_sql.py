@@ -16,6 +16,8 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from siyu.errors import BadInput
+
 DIALECT = "duckdb"
 
 OPERATORS: tuple[type[exp.Expression], ...] = (
@@ -33,7 +35,7 @@ FUNCTIONS: tuple[type[exp.Expression], ...] = (
 ALLOWED = OPERATORS + FUNCTIONS
 
 
-class UnsafeSQL(ValueError):
+class UnsafeSQL(BadInput):
     """A configured condition uses something outside the allowlist (or does not parse)."""
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from siyu.config import settings
+from siyu.config import APPDB_CONN_ID, WECOM_CONN_ID, settings
 from siyu.lake import Lake, Manifest
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class WeComEndpoint:
         return urlsplit(self.base_url).hostname not in LOOPBACK
 
 
-def wecom_endpoint(conn_id: str = "siyu_wecom") -> WeComEndpoint:
+def wecom_endpoint(conn_id: str = WECOM_CONN_ID) -> WeComEndpoint:
     """The WeCom API from the Airflow connection: host (+port), corpid as login, secret as password,
     and optionally extra ``{"rates": {"<api path>": calls per second}, "contact_ways_since":
     "2021-07-10", "keep_qr_code": false}``.
@@ -125,7 +125,7 @@ def land_tracking(dt: str) -> dict[str, Manifest]:
     return land_events(s.tracking_inbox, Lake(s.lake), Ledger(s.state_dir / "tracking_ledger"), dt)
 
 
-def appdb_url_from_airflow(conn_id: str = "siyu_appdb") -> str | None:
+def appdb_url_from_airflow(conn_id: str = APPDB_CONN_ID) -> str | None:
     """The app DB's SQLAlchemy URL from the Airflow connection's ``extra.url``, when one is set."""
     try:
         from airflow.sdk import Connection

@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from siyu.config import project_root, settings
+from siyu.errors import RunError
 from siyu.lake import dbt_filesystems
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
-class DbtBuildError(RuntimeError):
+class DbtBuildError(RunError):
     """dbt build did not succeed; ``failed`` lists the failing nodes (unique_id: message)."""
 
     def __init__(self, run_date: str, failed: list[str], cause: BaseException | None = None):
@@ -101,8 +102,9 @@ def dbt_build(
         finally:
             release_duckdb()
     if result.success:
+        built = result.result.results  # type: ignore[union-attr]  # a build returns a RunExecutionResult
         return {r.node.unique_id: {"status": str(r.status), "seconds": round(r.execution_time, 2)}
-                for r in result.result.results}  # type: ignore[union-attr]  # a build returns a RunExecutionResult
+                for r in built}
     failed = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in FAILED_STATUSES:

@@ -48,7 +48,7 @@ def test_a_gate_failure_is_mailed_when_email_is_the_channel(tmp_path, monkeypatc
         def __init__(self):
             self.mails = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        async def handle_DATA(self, server, session, envelope):
             self.mails.append(envelope)
             return "250 OK"
 

@@ -15,7 +15,7 @@ from siyu.contracts import RAW
 from siyu.lake import Lake, Partition
 from siyu.warehouse import dbt_run_timed
 from tests.dbt.conftest import snapshot, table, ts
-from tests.dbt.test_operations import RUN, S1, S2, lake_rows
+from tests.support.operations_lake import RUN, S1, S2, lake_rows
 
 HISTORIES = [
     "int_wecom__contact_unionids",

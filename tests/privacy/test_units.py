@@ -145,7 +145,7 @@ def test_tag_sync_skips_an_erased_contact(home, tmp_path_factory):
     from siyu.pipl import suppression
     from siyu.simulator.wecom_server import serve
     from siyu.simulator.world import build_world, write_world
-    from tests.unit.exports.test_exports import client_for, published_db
+    from tests.support.exports import client_for, published_db
 
     folder = tmp_path_factory.mktemp("world")
     write_world(

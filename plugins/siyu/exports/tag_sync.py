@@ -32,22 +32,11 @@ class ApplyResult:
     applied: list[TagChange] = field(default_factory=list)
     failed: list[tuple[TagChange, str]] = field(default_factory=list)
 
-    @property
-    def calls(self) -> int:
-        return len(self.applied) + len(self.failed)
-
 
 class TagWriter(Protocol):
     def mark_tag(
         self, userid: str, external_userid: str, add_tag: list[str], remove_tag: list[str]
     ) -> None: ...
-
-
-def desired_corp_tags(
-    customer_tags: Mapping[str, set[str]], mapping: Mapping[str, str]
-) -> dict[str, set[str]]:
-    """external_userid → corp tag ids wanted, from mart tag names through the mapping."""
-    return {ext: {mapping[t] for t in tags if t in mapping} for ext, tags in customer_tags.items()}
 
 
 def plan(
@@ -74,7 +63,7 @@ def apply(changes: Iterable[TagChange], writer: TagWriter) -> ApplyResult:
             writer.mark_tag(
                 change.userid, change.external_userid, list(change.add_tag), list(change.remove_tag)
             )
-        except Exception as error:  # noqa: BLE001 - any failure is retried by the next run's plan
+        except Exception as error:  # any failure is retried by the next run's plan
             result.failed.append((change, type(error).__name__ + ": " + str(error)[:200]))
             continue
         result.applied.append(change)

@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from siyu.config import DEMO_DATE, INTERMEDIATE_SCHEMA
 from siyu.contracts import RAW, raw_schema
 from siyu.lake import Lake, Partition
 
-DAY = "2026-11-24"  # the last day landed: the daily run
+DAY = DEMO_DATE.isoformat()  # the last day landed: the daily run
 IDENTITY_MODELS = "+customer_identifiers +identity_merges +identity_quarantine"
 
 
@@ -193,8 +194,8 @@ def synthetic_overrides(home: Path, people: int, share: float = 0.001, seed: int
             "junk": (("unionid", _id_strings("u", rng.integers(0, people, count))), (None, [None] * count)),
         }
         for action, ((lt, left), (rt, right)) in sides.items():
-            rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at]
-                     for li, ri in zip(left, right, strict=True)]  # type: ignore[call-overload]
+            pairs = zip(left, right, strict=True)  # type: ignore[call-overload]  # numpy or lists
+            rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at] for li, ri in pairs]
     inbox = inbox_path(home)
     inbox.parent.mkdir(parents=True, exist_ok=True)
     columns = dict(zip(OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))
@@ -258,9 +259,9 @@ def networkx_baseline(warehouse: str) -> dict:
     import networkx as nx
 
     with duckdb.connect(warehouse, read_only=True) as con:
-        edges = con.execute("""
+        edges = con.execute(f"""
             select left_type || ':' || left_identifier, right_type || ':' || right_identifier
-            from main_intermediate.int_identity__edges where merges""").fetchall()
+            from {INTERMEDIATE_SCHEMA}.int_identity__edges where merges""").fetchall()
     started = time.perf_counter()
     graph = nx.Graph()
     graph.add_edges_from(edges)
@@ -291,7 +292,7 @@ def rows_differing(
         con.execute(f"attach '{other}' as b (read_only)")
         differing = {}
         for table in tables or INCREMENTAL_TABLES:
-            qualified = table if "." in table else f"main_intermediate.{table}"
+            qualified = table if "." in table else f"{INTERMEDIATE_SCHEMA}.{table}"
             narrowed = f" where {where[table]}" if where and table in where else ""
             a, b = (f"select columns(lambda c: c <> 'written_on') from {db}.{qualified}{narrowed}"
                     for db in ("a", "b"))

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from siyu.config import settings
+from siyu.config import INTERMEDIATE_SCHEMA, MARTS_SCHEMA, settings
 from siyu.identity.scoring import score
 from siyu.privacy import phone_hash
 
@@ -38,23 +38,23 @@ def truth_table(path: Path, key: bytes) -> pa.Table:
 
 
 def warehouse_clusters(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.sql("""
+    return con.sql(f"""
         select identifier_type as id_type, identifier as id_value, customer_id as cluster
-        from main_marts.customer_identifiers
+        from {MARTS_SCHEMA}.customer_identifiers
     """).to_arrow_table()
 
 
 def _clusters_by_edges(con: duckdb.DuckDBPyConnection, edge_filter: str) -> pa.Table:
     """The warehouse's identifiers, clustered by the edges that pass ``edge_filter`` (SQL over e, t)."""
-    con.execute("""
+    con.execute(f"""
         create or replace temp table n as
         select identifier_type, identifier, row_number() over (order by identifier_type, identifier) - 1 as i
-        from main_marts.customer_identifiers
+        from {MARTS_SCHEMA}.customer_identifiers
     """)
     nodes = con.execute("select identifier_type, identifier, i from n order by i").fetchnumpy()
     links = con.execute(f"""
         select l.i as src, r.i as dst
-        from main_intermediate.int_identity__edges e
+        from {INTERMEDIATE_SCHEMA}.int_identity__edges e
         join n l on l.identifier_type = e.left_type and l.identifier = e.left_identifier
         join n r on r.identifier_type = e.right_type and r.identifier = e.right_identifier
         where {edge_filter}
@@ -89,8 +89,10 @@ def score_identity(warehouse: Path | None = None, truth_path: Path | None = None
         resolved = score(warehouse_clusters(con), truth)
         baseline = score(unionid_baseline(con), truth)
         ceiling = score(evidence_ceiling(con, truth), truth)
-        quarantined = con.execute("select count(*) from main_marts.identity_quarantine").fetchall()[0][0]
-        merges = con.execute("select event, count(*) from main_marts.identity_merges group by 1").fetchall()
+        quarantined = con.execute(f"select count(*) from {MARTS_SCHEMA}.identity_quarantine").fetchall()[0][0]
+        merges = con.execute(
+            f"select event, count(*) from {MARTS_SCHEMA}.identity_merges group by 1"
+        ).fetchall()
     return {
         **resolved,
         "quarantined_identifiers": quarantined,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from siyu.config import DEMO_DATE, MARTS_SCHEMA
 from siyu.identity.bench import IDENTITY_MODELS, temp_home
 
 
@@ -62,12 +63,14 @@ def identifiers(warehouse: Path) -> tuple[dict[str, set[tuple[str, str]]], Log, 
     identifiers."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
-            "select customer_id, identifier_type, identifier from main_marts.customer_identifiers"
+            f"select customer_id, identifier_type, identifier from {MARTS_SCHEMA}.customer_identifiers"
         ).fetchall()
         logged = con.execute(
-            "select event, absorbed_id, surviving_id, rule from main_marts.identity_merges"
+            f"select event, absorbed_id, surviving_id, rule from {MARTS_SCHEMA}.identity_merges"
         ).fetchall()
-        cut = con.execute("select identifier_type, identifier from main_marts.identity_quarantine").fetchall()
+        cut = con.execute(
+            f"select identifier_type, identifier from {MARTS_SCHEMA}.identity_quarantine"
+        ).fetchall()
     customers: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for customer_id, kind, value in rows:
         customers[customer_id].add((kind, value))
@@ -159,7 +162,7 @@ def bench_stability(
     from siyu.simulator.world import build_world, write_world
     from siyu.warehouse import dbt_run_timed, environ
 
-    end = end or dt.date(2026, 11, 24)
+    end = end or DEMO_DATE
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)

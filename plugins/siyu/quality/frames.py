@@ -7,10 +7,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from siyu.config import settings
+from siyu.config import MARTS_SCHEMA, settings
 from siyu.lake import Lake, Partition
-
-MARTS_SCHEMA = "main_marts"
 
 
 def raw_frame(source: str, entity: str, dt: str, lake: Lake | None = None) -> pd.DataFrame:

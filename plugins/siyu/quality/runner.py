@@ -25,11 +25,13 @@ from typing import Any
 
 import pandas as pd
 
+from siyu.errors import RunError
+
 SEVERITIES = ("critical", "warning")
 SAMPLE_SIZE = 5
 
 
-class QualityGateError(RuntimeError):
+class QualityGateError(RunError):
     """A critical expectation failed: the data must not flow on."""
 
 

@@ -313,7 +313,7 @@ class WeComState:
         members = [
             m if need_name else {k: v for k, v in m.items() if k != "name"} for m in chat["member_list"]
         ]
-        version = hashlib.md5(json.dumps(members, sort_keys=True).encode()).hexdigest()  # noqa: S324
+        version = hashlib.md5(json.dumps(members, sort_keys=True).encode()).hexdigest()
         detail = {k: v for k, v in chat.items() if k != "status"}
         return {"group_chat": {**detail, "member_list": members, "member_version": version}}
 
@@ -448,13 +448,13 @@ class Handler(BaseHTTPRequestHandler):
     # client's delayed ACK, 40 ms a request on a kept-alive connection.
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep tokens out of stderr
+    def log_message(self, format: str, *args) -> None:  # keep tokens out of stderr
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._handle()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle()
 
     def _handle(self) -> None:

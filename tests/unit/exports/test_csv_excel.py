@@ -12,7 +12,7 @@ import pytest
 from siyu.exports.profiles import export_date
 
 # The same hand-made published file as the export tests (customers, contacts, Chinese tags).
-from tests.unit.exports.test_exports import published_db
+from tests.support.exports import published_db
 
 BOM = b"\xef\xbb\xbf"
 TAGS = [("c1", "高价值客户"), ("c2", "沉睡唤醒·七日")]

@@ -12,7 +12,7 @@ import pytest
 from siyu.exports.profiles import NoConsentMart, export_date
 from siyu.exports.sync import current_tags, sync_tags
 from siyu.simulator.wecom_server import serve
-from tests.unit.exports.test_exports import client_for, published_db
+from tests.support.exports import client_for, published_db
 
 DAY = "2026-11-24"
 # c1 opted out; c2 may be contacted, but deleted every staff member on WeCom; c3 may be contacted

@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-from sqlalchemy import DateTime, String, Table, create_engine, func, inspect, or_, select, type_coerce
+from sqlalchemy import DateTime, String, Table, func, inspect, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from siyu.contracts import raw_schema
+from siyu.errors import BadInput
 from siyu.lake import Lake, Manifest, Partition
 from siyu.privacy import phone_hash
 from siyu.sources.appdb import tables
@@ -45,7 +46,7 @@ FUTURE_TOLERANCE = dt.timedelta(days=1)
 SQLITE_CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*"
 
 
-class BadValue(ValueError):
+class BadValue(BadInput):
     pass
 
 
@@ -265,11 +266,3 @@ def land_entity(
     manifest = lake.write_batches(part, schema, batches, recorded)
     log.info("appdb.%s %s: %d rows in [%s, %s)", entity, logical_date, manifest.row_count, low, high)
     return manifest
-
-
-def land_all(appdb_url: str, lake: Lake, logical_date: str, pii_key: bytes) -> dict[str, Manifest]:
-    engine = create_engine(appdb_url)
-    try:
-        return {e: land_entity(engine, lake, e, logical_date, pii_key) for e in ENTITIES}
-    finally:
-        engine.dispose()

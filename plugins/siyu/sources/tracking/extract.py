@@ -32,6 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from siyu.contracts import TRACKING_EVENTS, raw_schema
+from siyu.errors import BadInput
 from siyu.lake import Lake, Manifest, Partition, restrict
 from siyu.privacy import mask_phones
 
@@ -44,7 +45,7 @@ RAW_TEXT_LIMIT = 2000
 EVENTS = frozenset(TRACKING_EVENTS)
 
 
-class BadEvent(ValueError):
+class BadEvent(BadInput):
     pass
 
 

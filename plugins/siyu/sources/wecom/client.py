@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from siyu.errors import RunError
 from siyu.sources.wecom.errcodes import meaning
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ RATES = {
 }
 
 
-class WeComError(RuntimeError):
+class WeComError(RunError):
     """WeCom answered with an errcode we must not retry (or kept failing after retries)."""
 
     def __init__(self, endpoint: str, errcode: int, errmsg: str):

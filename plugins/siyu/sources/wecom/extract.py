@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from siyu.contracts import raw_schema
+from siyu.errors import RunError
 from siyu.lake import Lake, Manifest, Partition
 from siyu.privacy import phone_hash
 from siyu.sources.wecom.client import WeComClient, WeComError
@@ -51,7 +52,7 @@ CONTACT_WAYS_SINCE = dt.date(2021, 7, 10)  # list_contact_way knows codes create
 CORP_TAG, STRATEGY_TAG, UNKNOWN_TAG = 1, 3, 0  # follow_info tag types (92114); 0: in neither library
 
 
-class PastSnapshotRefused(RuntimeError):
+class PastSnapshotRefused(RunError):
     """A live snapshot API answers about now, never about a past date."""
 
 

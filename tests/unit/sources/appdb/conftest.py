@@ -38,7 +38,7 @@ def appdb_engine(request, tmp_path):
         admin = create_engine(SERVERS[kind], isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f"create {'database' if kind == 'mariadb' else 'schema'} {name}"))
-    except Exception as error:  # noqa: BLE001 - any connection failure means "no server here"
+    except Exception as error:  # any connection failure means "no server here"
         _unreachable(kind, error)
     if kind == "mariadb":
         engine = create_engine(SERVERS[kind].rsplit("/", 1)[0] + f"/{name}")
