@@ -148,7 +148,7 @@ def test_favourites_break_ties_by_the_latest_purchase(con):
     """One order each by two pay methods and of two categories: the latest order's, on every run
     (mode() alone keeps whichever value it meets first)."""
     row = con.execute(
-        "select preferred_pay_method, favourite_category from main_intermediate.int_customer_features"
+        "select preferred_pay_method, favourite_category from main_marts.customer_features"
         " where customer_id = ?",
         [cid("d")],
     ).fetchall()

@@ -95,4 +95,4 @@ def test_quotes_in_tag_names_conditions_and_list_vars_stay_values(project_copy, 
 
 def con_count(warehouse) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("select count(*) from main_intermediate.int_customer_features").fetchone()[0]
+        return con.execute("select count(*) from main_marts.customer_features").fetchone()[0]

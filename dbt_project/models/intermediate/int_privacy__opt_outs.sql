@@ -15,7 +15,7 @@ select
     r.request_id,
     r.received_at
 from requests r
-left join {{ ref('customer_identifiers') }} ci
+left join {{ ref('int_identity__graph') }} ci
     on ci.identifier_type = r.identifier_type and ci.identifier = r.identifier
 where cast(r.received_at as date) <= {{ run_date() }}
   and (ci.customer_id is not null or r.identifier_type = 'customer_id')

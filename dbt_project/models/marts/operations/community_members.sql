@@ -12,7 +12,7 @@ with members as (
 ),
 engagement as (
     select c.customer_id, c.paid_orders_count, coalesce(f.events_30d, 0) as events_30d
-    from {{ real_customers() }} c join {{ ref('int_customer_features') }} f using (customer_id)
+    from {{ real_customers() }} c join {{ ref('customer_features') }} f using (customer_id)
 ),
 groups as (
     select m.chat_id, count(*) as members,

@@ -10,7 +10,7 @@ with customers as (
     select f.customer_id, cast(c.first_seen_at as date) as acquired_on,
         coalesce(f.first_channel, 'unknown') as channel, c.paid_orders_count
     from {{ real_customers() }} c
-    join {{ ref('int_customer_features') }} f using (customer_id)
+    join {{ ref('customer_features') }} f using (customer_id)
     where cast(c.first_seen_at as date) <= {{ run_date() }}
 ),
 

@@ -1,5 +1,5 @@
 """[customer × tag] The tag factory: seeds/tag_definitions.csv (tag_name, tag_class, condition) compiled
-into one query over int_customer_features. Adding a tag is one seed row; a condition is SQL over the
+into one query over customer_features. Adding a tag is one seed row; a condition is SQL over the
 feature columns only.
 
 A Python model because a condition is configuration pasted into SQL: siyu.safe_sql parses each with
@@ -19,7 +19,7 @@ def model(dbt, session):
 
     definitions = dbt.ref("tag_definitions").query(
         "d", "select tag_name, tag_class, condition from d order by tag_name").fetchall()
-    features = dbt.ref("int_customer_features").to_arrow_table()
+    features = dbt.ref("customer_features").to_arrow_table()
     with evaluation_connection() as con:
         con.register("features", features)
         tags = con.sql(tags_query(definitions, features.column_names, "features")).to_arrow_table()

@@ -7,7 +7,7 @@ with contacts as (
     select ci.customer_id, arg_min(r.contact_way_state, r.added_at) as first_state,
         arg_min(r.add_way, r.added_at) as first_add_way, min(r.added_at) as first_added
     from {{ ref('int_wecom__relation_spells') }} r
-    join {{ ref('customer_identifiers') }} ci
+    join {{ ref('int_identity__graph') }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = r.external_userid
     group by 1
 ),
@@ -15,20 +15,20 @@ scenes as (
     -- the mini-program entry scene of the customer's earliest user (WeChat scene values)
     select ci.customer_id, arg_min(u.first_scene, u.created_at) as first_scene
     from {{ ref('stg_appdb__mp_users') }} u
-    join {{ ref('customer_identifiers') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
+    join {{ ref('int_identity__graph') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
     group by 1
 ),
 genders as (
     select ci.customer_id, max(e.gender) as gender
     from {{ ref('stg_wecom__external_contacts') }} e
-    join {{ ref('customer_identifiers') }} ci
+    join {{ ref('int_identity__graph') }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = e.external_userid
     group by 1
 ),
 invited as (
     select distinct ci.customer_id
     from {{ ref('stg_appdb__mp_users') }} u
-    join {{ ref('customer_identifiers') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
+    join {{ ref('int_identity__graph') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
     where u.inviter_openid is not null
 ),
 regions as (
@@ -37,7 +37,7 @@ regions as (
         mode(city order by created_at desc, order_id) as city
     from {{ ref('fct_orders') }} where customer_id is not null group by 1
 ),
-customers as (select distinct customer_id from {{ ref('customer_identifiers') }})
+customers as (select distinct customer_id from {{ ref('int_identity__graph') }})
 
 select
     c.customer_id,

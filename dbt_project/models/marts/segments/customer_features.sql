@@ -1,4 +1,3 @@
-{{ config(schema='intermediate') }}
 -- [customer] One row of features per customer: what tag conditions (seed tag_definitions) are written over.
 -- Windows are vars (features_recent_days 7, features_window_days 30, features_share_days 90); the
 -- column names say the defaults. Money is net of refunds.
