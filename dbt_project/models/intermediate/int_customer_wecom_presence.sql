@@ -13,7 +13,9 @@ select
     case when count(*) filter (where r.removed_on is null) = 0 and count(a.external_userid) = 0
         then max(r.removed_on) end as deleted_by_all_on
 from {{ ref('int_wecom__relation_spells') }} r
-join {{ real_customer_identifiers() }} ci
+-- the graph, not the customer_identifiers mart: intermediate models never read marts
+join {{ ref('int_identity__graph') }} ci
     on ci.identifier_type = 'external_userid' and ci.identifier = r.external_userid
+    and {{ not_test_customer('ci.customer_id') }}
 left join awaiting a on a.external_userid = r.external_userid
 group by ci.customer_id
