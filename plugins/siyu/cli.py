@@ -58,7 +58,7 @@ def simulate(
 ) -> None:
     """Build a seeded world with ground truth; fill the app DB; write the WeCom state."""
     from siyu.config import settings
-    from siyu.simulator.world import build_world, write_world
+    from siyu_dev.simulator.world import build_world, write_world
 
     s = settings()
     started = time.perf_counter()
@@ -79,7 +79,7 @@ def serve_wecom(
 ) -> None:
     """Serve the WeCom API simulator on loopback until interrupted."""
     from siyu.config import settings
-    from siyu.simulator.wecom_server import serve
+    from siyu_dev.simulator.wecom_server import serve
 
     path = state or settings().sim_dir / "wecom_state.json"
     moment = dt.datetime.fromisoformat(as_of) if as_of else None
@@ -104,7 +104,7 @@ def demo(
     ] = 7,
 ) -> None:
     """Simulate, then run the real ingest and warehouse DAGs for the last day, and summarise."""
-    from siyu.demo import run_demo
+    from siyu_dev.demo import run_demo
 
     run_demo(people=people, days=days, seed=seed, end=END, faults=faults, history_days=history_days)
 
@@ -115,7 +115,7 @@ def dag(
     date: Annotated[str, typer.Argument(help="the China day to land or build, YYYY-MM-DD")],
 ) -> None:
     """Run one DAG for one China day on the local setup the demo uses (re-run or backfill)."""
-    from siyu.demo import run_one_dag
+    from siyu_dev.demo import run_one_dag
 
     run_one_dag(dag_id, date)
 
@@ -162,7 +162,7 @@ def bench_appdb(
     """Benchmark app DB extraction: wall time and peak memory (streaming keeps memory flat)."""
     import json
 
-    from siyu.bench_appdb import bench_appdb as run
+    from siyu_dev.bench_appdb import bench_appdb as run
 
     typer.echo(json.dumps(run(rows, appdb_url)))
 
@@ -172,7 +172,7 @@ def score_identity() -> None:
     """Score the warehouse's customers against the simulator's ground truth; print one JSON object."""
     import json
 
-    from siyu.identity.evaluate import score_identity as run
+    from siyu_dev.identity_evaluate import score_identity as run
 
     typer.echo(json.dumps(run(), indent=2))
 
@@ -190,7 +190,7 @@ def bench_identity(
     wall time per model, peak memory) against networkx."""
     import json
 
-    from siyu.identity.bench import bench_identity as run
+    from siyu_dev.bench_identity import bench_identity as run
 
     typer.echo(json.dumps(run(people, history_days, daily_change), indent=2))
 
@@ -206,7 +206,7 @@ def bench_warehouse(
     scratch (the baseline, compared row for row); the last line is one JSON object."""
     import json
 
-    from siyu.bench_warehouse import bench_warehouse as run
+    from siyu_dev.bench_warehouse import bench_warehouse as run
 
     typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
 
@@ -223,7 +223,7 @@ def bench_stability(
     """Land a simulated world day by day and measure how many customers keep their customer_id."""
     import json
 
-    from siyu.identity.stability import bench_stability as run
+    from siyu_dev.bench_stability import bench_stability as run
 
     result = run(people=people, days=days, seed=seed, end=dt.date.fromisoformat(end), span=span)
     typer.echo(json.dumps(result, indent=2))

@@ -425,8 +425,7 @@ def identity_truth(published: Path, truth_path: Path, key: bytes) -> dict | None
     (the simulator's); None otherwise."""
     if not truth_path.exists():
         return None
-    from siyu.identity.evaluate import truth_table
-    from siyu.identity.scoring import score
+    from siyu.identity.scoring import score, truth_table
 
     with duckdb.connect(str(published), read_only=True) as con:
         clusters = con.sql(

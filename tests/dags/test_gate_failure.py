@@ -37,7 +37,7 @@ def bad_lake(root) -> None:
 
 
 def test_bad_orders_fail_the_raw_gate_and_publish_nothing(tmp_path, monkeypatch):
-    from siyu.local_airflow import airflow_env, dags_test, ensure_metadata_db
+    from siyu_dev.local_airflow import airflow_env, dags_test, ensure_metadata_db
 
     for var in [v for v in list(__import__("os").environ) if v.startswith(("AIRFLOW", "SIYU_"))]:
         monkeypatch.delenv(var)

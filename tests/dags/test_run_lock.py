@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from siyu.local_airflow import RunInProgress, run_lock
+from siyu_dev.local_airflow import RunInProgress, run_lock
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from siyu.local_airflow import run_lock
+from siyu_dev.local_airflow import run_lock
 with run_lock(Path(sys.argv[1]), "siyu_ingest_appdb", "2026-11-24"):
     print("held", flush=True)
     time.sleep(30)

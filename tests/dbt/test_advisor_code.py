@@ -43,7 +43,7 @@ def test_a_contact_way_state_links_the_contact_to_its_user(tmp_path):
 
 
 def test_the_simulator_gives_the_share_its_code():
-    from siyu.simulator.world import build_world
+    from siyu_dev.simulator.world import build_world
 
     def world(share):
         return build_world(people=600, days=40, seed=3, end=dt.date(2026, 6, 30), advisor_code_share=share)

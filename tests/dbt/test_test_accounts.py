@@ -20,7 +20,7 @@ import pytest
 
 from siyu.config import settings
 from siyu.privacy import phone_hash
-from siyu.simulator.people import TEST_PHONE
+from siyu_dev.simulator.people import TEST_PHONE
 from tests.dbt.conftest import build_fixture_warehouse, contact, follow, mp_user, order, ts
 
 DAY = "2026-06-30"

@@ -55,14 +55,14 @@ def _require_servers() -> None:
 def wecom_connection(port: int, secret: str | None = None) -> str:
     """The simulator as a connection: the self-built app's secret, or ``secret`` (the 代开发 app's, which
     the ID conversion needs)."""
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, unpaced_rates
+    from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, unpaced_rates
 
     return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "login": DEMO_CORPID,
                        "password": secret or DEMO_SECRET, "extra": {"rates": unpaced_rates()}})
 
 
 def idconvert_secret() -> str:
-    from siyu.simulator.wecom_server import DEMO_IDCONVERT_SECRET
+    from siyu_dev.simulator.wecom_server import DEMO_IDCONVERT_SECRET
 
     return DEMO_IDCONVERT_SECRET
 
@@ -135,7 +135,7 @@ def shared(tmp_path_factory):
     """What the two executors' runs share, made once: the simulated world, a migrated metadata DB
     to copy, the `dags test` reference build of the two days, the screenshots. The world is seeded and
     the days are the same, so both stacks land the same lake and must publish the same marts."""
-    from siyu.simulator.world import build_world
+    from siyu_dev.simulator.world import build_world
 
     day1 = china_today() - dt.timedelta(days=1)
     state = {"day1": day1, "world": build_world(people=120, days=8, seed=5, end=day1 + dt.timedelta(days=1)),
@@ -150,10 +150,10 @@ def shared(tmp_path_factory):
 def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path, shared):
     _require_servers()
     from siyu.run_context import china_day
-    from siyu.simulator.appdb import write_rows
-    from siyu.simulator.timeline import appdb_rows_at, run_moment
-    from siyu.simulator.wecom_server import serve
-    from siyu.simulator.world import write_world
+    from siyu_dev.simulator.appdb import write_rows
+    from siyu_dev.simulator.timeline import appdb_rows_at, run_moment
+    from siyu_dev.simulator.wecom_server import serve
+    from siyu_dev.simulator.world import write_world
 
     # Day 1 is yesterday (China time): the scheduler's own run once the ingest DAGs are unpaused. Day 2
     # is today, triggered by hand with its date (real days cannot pass in a test); the simulated world
@@ -329,7 +329,7 @@ def landed_vs_source(home: Path, *days: dt.date) -> dict:
 def dags_test_build(home: Path, other: Path, *days: dt.date) -> tuple[Path, dict]:
     """`airflow dags test` of the warehouse, day by day, on a copy of ``home``'s lake: the published
     file and the seconds per day."""
-    from siyu.local_airflow import airflow_env, dags_test, ensure_metadata_db
+    from siyu_dev.local_airflow import airflow_env, dags_test, ensure_metadata_db
 
     shutil.copytree(home / "lake", other / "lake")
     old = os.environ.get("SIYU_HOME")

@@ -178,15 +178,15 @@ def test_an_erased_person_is_nowhere_and_stays_out(world):
         [
             sys.executable,
             "-c",
-            "import sys; from siyu.bench_warehouse import build; build(*sys.argv[1:])",
+            "import sys; from siyu_dev.bench_warehouse import build; build(*sys.argv[1:])",
             str(home),
             END,
             str(scratch),
         ],
         env,
     )
-    from siyu.bench_warehouse import HISTORY_WINDOWS, compared_tables
-    from siyu.identity.bench import rows_differing
+    from siyu_dev.bench_identity import rows_differing
+    from siyu_dev.bench_warehouse import HISTORY_WINDOWS, compared_tables
 
     tables = compared_tables(str(scratch))
     windows = {
@@ -196,14 +196,14 @@ def test_an_erased_person_is_nowhere_and_stays_out(world):
     assert len(differing) > 20 and not {t: n for t, n in differing.items() if n}
 
     # Every DAG again for every landed date, pulling from the sources, which still hold the person.
-    from siyu.simulator.timeline import run_moment
+    from siyu_dev.simulator.timeline import run_moment
 
     moment = run_moment(dt.date.fromisoformat(EARLIER)).isoformat()
     run(
         [
             sys.executable,
             "-c",
-            "import datetime, sys; from siyu.demo import run_dags; "
+            "import datetime, sys; from siyu_dev.demo import run_dags; "
             "run_dags(('siyu_ingest_wecom',), sys.argv[1], "
             "as_of=datetime.datetime.fromisoformat(sys.argv[2]))",
             EARLIER,

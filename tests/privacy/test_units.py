@@ -143,8 +143,8 @@ def test_tag_sync_skips_an_erased_contact(home, tmp_path_factory):
     """WeCom still holds the erased contact: tag sync neither tags nor untags them (not managed)."""
     from siyu.exports.sync import sync_tags
     from siyu.pipl import suppression
-    from siyu.simulator.wecom_server import serve
-    from siyu.simulator.world import build_world, write_world
+    from siyu_dev.simulator.wecom_server import serve
+    from siyu_dev.simulator.world import build_world, write_world
     from tests.support.exports import client_for, published_db
 
     folder = tmp_path_factory.mktemp("world")

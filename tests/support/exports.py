@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET
 from siyu.sources.wecom.client import WeComClient
+from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET
 
 
 def published_db(

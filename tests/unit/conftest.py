@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from siyu.simulator.world import World, build_world, write_world
+from siyu_dev.simulator.world import World, build_world, write_world
 
 END = dt.date(2026, 11, 24)
 

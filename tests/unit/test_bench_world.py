@@ -6,10 +6,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from siyu.bench_world import land_world
 from siyu.contracts import RAW, raw_schema
-from siyu.identity.bench import DAY, _id_strings, id_array
 from siyu.lake import Lake, Partition
+from siyu_dev.bench_identity import DAY, _id_strings, id_array
+from siyu_dev.bench_world import land_world
 
 LAKE_DAYS = 4
 

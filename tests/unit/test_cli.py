@@ -8,7 +8,7 @@ import os
 from typer.testing import CliRunner
 
 from siyu.cli import app
-from siyu.identity.bench import INCREMENTAL_TABLES
+from siyu_dev.bench_identity import INCREMENTAL_TABLES
 
 
 def test_bench_group_lists_the_benchmarks():
@@ -46,7 +46,7 @@ def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):
 def test_bench_stability_passes_the_world_and_the_days_it_lands(monkeypatch):
     import datetime as dt
 
-    import siyu.identity.stability as stability
+    import siyu_dev.bench_stability as stability
 
     seen = {}
     monkeypatch.setattr(stability, "bench_stability", lambda **kwargs: seen.update(kwargs) or {"ok": 1})

@@ -9,10 +9,14 @@ answer and are left out of the pairs; they are what the junk guard is for.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
+
+from siyu.privacy import phone_hash
 
 
 def score(predicted: pa.Table, truth: pa.Table) -> dict[str, Any]:
@@ -56,3 +60,15 @@ def score(predicted: pa.Table, truth: pa.Table) -> dict[str, Any]:
         "over_merged_clusters": int(over_merged),
         "split_persons": int(split),
     }
+
+
+def truth_table(path: Path, key: bytes) -> pa.Table:
+    truth = pq.read_table(path).to_pylist()
+    rows = [
+        ("phone_hash", phone_hash(r["id_value"], key), r["person_id"]) if r["id_type"] == "phone"
+        else (r["id_type"], r["id_value"], r["person_id"])
+        for r in truth
+    ]
+    rows = [r for r in rows if r[1]]
+    return pa.table({"id_type": [r[0] for r in rows], "id_value": [r[1] for r in rows],
+                     "person_id": [r[2] for r in rows]})

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from siyu.identity.stability import bench_stability
+from siyu_dev.bench_stability import bench_stability
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ import pytest
 
 from siyu.exports.profiles import export_date
 from siyu.exports.sync import sync_tags
-from siyu.simulator.wecom_server import serve
 from siyu.sources.wecom.client import WeComError
+from siyu_dev.simulator.wecom_server import serve
 from tests.support.exports import client_for, published_db
 
 

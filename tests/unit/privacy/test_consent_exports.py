@@ -11,7 +11,7 @@ import pytest
 
 from siyu.exports.profiles import NoConsentMart, export_date
 from siyu.exports.sync import current_tags, sync_tags
-from siyu.simulator.wecom_server import serve
+from siyu_dev.simulator.wecom_server import serve
 from tests.support.exports import client_for, published_db
 
 DAY = "2026-11-24"

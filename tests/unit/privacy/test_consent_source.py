@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import create_engine, text
 
 from siyu.lake import Lake, Partition
-from siyu.simulator.appdb import consent_events
 from siyu.sources.appdb.extract import land_entity
+from siyu_dev.simulator.appdb import consent_events
 
 KEY = b"k"
 

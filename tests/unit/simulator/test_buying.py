@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 
 from siyu.predict.clv import fit_bgnbd
-from siyu.simulator.timeline import appdb_rows_at
-from siyu.simulator.world import build_world
+from siyu_dev.simulator.timeline import appdb_rows_at
+from siyu_dev.simulator.world import build_world
 
 END = dt.date(2026, 11, 24)
 

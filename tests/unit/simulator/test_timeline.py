@@ -8,9 +8,9 @@ from collections import Counter
 import httpx
 import pytest
 
-from siyu.simulator.timeline import appdb_rows_at, state_at
-from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
-from siyu.simulator.world import build_world
+from siyu_dev.simulator.timeline import appdb_rows_at, state_at
+from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, serve
+from siyu_dev.simulator.world import build_world
 
 END = dt.date(2026, 6, 30)
 

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET, serve
+from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET, serve
 
 DAY = 86400
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 from sqlalchemy import create_engine, select
 
 from siyu.run_context import china_day
-from siyu.simulator.people import TEST_PHONE
-from siyu.simulator.world import build_world, write_world
 from siyu.sources.appdb import tables
+from siyu_dev.simulator.people import TEST_PHONE
+from siyu_dev.simulator.world import build_world, write_world
 
 END = dt.date(2026, 11, 24)
 

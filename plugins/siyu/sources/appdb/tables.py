@@ -93,7 +93,7 @@ commissions = Table(
     Index("ix_commissions_updated_at", "updated_at"),
 )
 
-# The "add your advisor" codes (siyu.simulator.advisor): the contact way the backend created for a
+# The "add your advisor" codes (siyu_dev.simulator.advisor): the contact way the backend created for a
 # mini-program user, whose `state` the WeCom contact then carries in its follow_info.
 advisor_codes = Table(
     "advisor_codes",

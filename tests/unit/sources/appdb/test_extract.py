@@ -94,8 +94,8 @@ def test_schema_and_no_raw_phone_in_lake(appdb_engine, tmp_path):
 
 def test_every_entity_of_a_simulated_app_db_lands_whole(appdb_engine, small_world, tmp_path):
     """Users, orders, lines and refunds of a simulated world: every row lands once, phones hashed."""
-    from siyu.simulator.appdb import write_rows
     from siyu.sources.appdb.extract import ENTITIES
+    from siyu_dev.simulator.appdb import write_rows
 
     write_rows(small_world.world.appdb_rows, appdb_engine)
     lake = Lake(str(tmp_path / "lake"))

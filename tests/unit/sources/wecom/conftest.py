@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET, serve
 from siyu.sources.wecom.client import WeComClient
+from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET, serve
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ import pytest
 
 from siyu.contracts import raw_schema
 from siyu.lake import Lake, Partition
-from siyu.simulator.wecom_server import serve
 from siyu.sources.wecom.budget import BudgetSpent, CallLedger
 from siyu.sources.wecom.client import WeComError
 from siyu.sources.wecom.extract import GONE_CHAT, Issues, _gone, land_wecom
 from siyu.sources.wecom.idconvert import land_unionid_links
+from siyu_dev.simulator.wecom_server import serve
 
 from .conftest import make_client, make_idconvert_client
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from siyu.simulator.wecom_server import serve
 from siyu.sources.wecom.client import RateLimiter, WeComError
+from siyu_dev.simulator.wecom_server import serve
 
 from .conftest import make_client
 

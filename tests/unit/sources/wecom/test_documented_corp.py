@@ -12,9 +12,9 @@ import logging
 import pytest
 
 from siyu.lake import Lake, Partition
-from siyu.simulator.wecom_server import DEMO_SECRET, serve
 from siyu.sources.wecom.client import WeComError
 from siyu.sources.wecom.extract import PastSnapshotRefused, land_wecom, refuse_past_date
+from siyu_dev.simulator.wecom_server import DEMO_SECRET, serve
 
 from .conftest import make_client
 

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from siyu.lake import Lake, Partition
-from siyu.simulator.wecom_server import serve
 from siyu.sources.wecom.extract import land_wecom
+from siyu_dev.simulator.wecom_server import serve
 
 from .conftest import make_client
 

@@ -9,8 +9,8 @@ import pytest
 
 from siyu.contracts import raw_schema
 from siyu.lake import Lake, Partition
-from siyu.simulator.wecom_server import serve
 from siyu.sources.wecom.idconvert import ConversionFailed, convert, land_unionid_links
+from siyu_dev.simulator.wecom_server import serve
 
 from .conftest import make_client, make_idconvert_client
 
@@ -114,8 +114,8 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
     import json
     import time
 
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET
     from siyu.tasks import wecom_endpoint
+    from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET
 
     server, _ = serve(state([contact("wmA")]), port=0)
     try:
@@ -273,8 +273,8 @@ def test_expired_pending_ids_are_not_matched(tmp_path):
 def test_the_conversion_has_its_own_connection(monkeypatch):
     import json
 
-    from siyu.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET
     from siyu.tasks import wecom_idconvert_endpoint
+    from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET
 
     def conn(secret: str) -> str:
         return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": 1, "login": DEMO_CORPID,

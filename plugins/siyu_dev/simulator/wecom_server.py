@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from siyu.simulator.timeline import as_epoch, state_at
+from siyu_dev.simulator.timeline import as_epoch, state_at
 
 DEMO_CORPID = "wwsiyudemo0000001"
 DEMO_SECRET = "siyu-demo-secret"

@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from siyu.config import settings
-from siyu.local_airflow import airflow_env, dags_test, ensure_metadata_db
+from siyu_dev.local_airflow import airflow_env, dags_test, ensure_metadata_db
 
 console = Console()
 
@@ -38,7 +38,7 @@ def wecom_connection(
     if not needed or os.environ.get("AIRFLOW_CONN_SIYU_WECOM"):
         yield {}
         return
-    from siyu.simulator.wecom_server import (
+    from siyu_dev.simulator.wecom_server import (
         DEMO_CORPID,
         DEMO_IDCONVERT_SECRET,
         DEMO_SECRET,
@@ -86,8 +86,8 @@ def run_demo(
     warehouse, as a daily schedule would; exports on the last): the day-over-day marts (lifecycle and
     AIPL transitions, events waiting for their identity) then compare two real builds."""
     from siyu.report import print_summary
-    from siyu.simulator.timeline import run_moment
-    from siyu.simulator.world import build_world, write_world
+    from siyu_dev.simulator.timeline import run_moment
+    from siyu_dev.simulator.world import build_world, write_world
 
     s = settings()
     started = time.perf_counter()
@@ -116,7 +116,7 @@ def print_identity_score() -> None:
     """The warehouse's customers scored against the simulator's ground truth (siyu score-identity)."""
     import json
 
-    from siyu.identity.evaluate import score_identity
+    from siyu_dev.identity_evaluate import score_identity
 
     result = score_identity()
     baseline = result.pop("unionid_only_baseline")

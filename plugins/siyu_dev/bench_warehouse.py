@@ -1,6 +1,6 @@
 """`siyu bench warehouse`: the whole warehouse at a brand's size, a full build and the next day's run.
 
-It lands a synthetic world for N people (siyu.bench_world: every raw entity, the simulator's rates,
+It lands a synthetic world for N people (siyu_dev.bench_world: every raw entity, the simulator's rates,
 ``lake_days`` daily runs), then, each step in a process of its own so each peak memory (max RSS) is
 that step's:
 
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from siyu.bench_world import land_world, progress_bar
 from siyu.config import INTERMEDIATE_SCHEMA, MARTS_SCHEMA
-from siyu.identity.bench import DAY, _peak_rss_mib, in_own_process, rows_differing, temp_home
+from siyu_dev.bench_identity import DAY, _peak_rss_mib, in_own_process, rows_differing, temp_home
+from siyu_dev.bench_world import land_world, progress_bar
 
 COMPARED_SCHEMAS = (INTERMEDIATE_SCHEMA, MARTS_SCHEMA)
 # Histories that grow by a day each run hold days a build from scratch does not rebuild (it backfills

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from siyu.config import DEMO_DATE, MARTS_SCHEMA
-from siyu.identity.bench import IDENTITY_MODELS, temp_home
+from siyu_dev.bench_identity import IDENTITY_MODELS, temp_home
 
 
 def land_day(day: dt.date, world) -> None:
@@ -28,9 +28,9 @@ def land_day(day: dt.date, world) -> None:
     from siyu import tasks
     from siyu.config import settings
     from siyu.contracts import RAW  # not siyu.assets: importing Airflow here would fix its config
-    from siyu.simulator.appdb import write_rows
-    from siyu.simulator.timeline import appdb_rows_at, run_moment
-    from siyu.simulator.wecom_server import (
+    from siyu_dev.simulator.appdb import write_rows
+    from siyu_dev.simulator.timeline import appdb_rows_at, run_moment
+    from siyu_dev.simulator.wecom_server import (
         DEMO_CORPID,
         DEMO_IDCONVERT_SECRET,
         DEMO_SECRET,
@@ -143,7 +143,7 @@ def compare(
 def ground_truth() -> dict[tuple[str, str], str]:
     """The simulator's identifier → person, in the warehouse's terms (phones pseudonymised)."""
     from siyu.config import settings
-    from siyu.identity.evaluate import truth_table
+    from siyu.identity.scoring import truth_table
 
     s = settings()
     table = truth_table(s.sim_dir / "truth" / "identifiers.parquet", s.pii_key).to_pydict()
@@ -159,8 +159,8 @@ def bench_stability(
     """Land and build the last `span` days of a simulated world (D-span+1 .. D = `end`) one after
     another; compare each day's customers with the day before's. The first day lands everything up to
     it at once (the pipeline's first run); the figures are for the days after."""
-    from siyu.simulator.world import build_world, write_world
     from siyu.warehouse import dbt_run_timed, environ
+    from siyu_dev.simulator.world import build_world, write_world
 
     end = end or DEMO_DATE
     started = time.perf_counter()

@@ -14,27 +14,13 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from siyu.config import INTERMEDIATE_SCHEMA, MARTS_SCHEMA, settings
-from siyu.identity.scoring import score
-from siyu.privacy import phone_hash
+from siyu.identity.scoring import score, truth_table
 
 UNIONID_RULES = ("wecom_contact_unionid", "group_member_unionid", "mp_user_unionid")
-
-
-def truth_table(path: Path, key: bytes) -> pa.Table:
-    truth = pq.read_table(path).to_pylist()
-    rows = [
-        ("phone_hash", phone_hash(r["id_value"], key), r["person_id"]) if r["id_type"] == "phone"
-        else (r["id_type"], r["id_value"], r["person_id"])
-        for r in truth
-    ]
-    rows = [r for r in rows if r[1]]
-    return pa.table({"id_type": [r[0] for r in rows], "id_value": [r[1] for r in rows],
-                     "person_id": [r[2] for r in rows]})
 
 
 def warehouse_clusters(con: duckdb.DuckDBPyConnection) -> pa.Table:

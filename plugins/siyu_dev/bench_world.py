@@ -1,12 +1,12 @@
 """A synthetic world for `siyu bench warehouse`: every raw entity the warehouse reads, for N people.
 
 `siyu simulate` draws a world person by person (about 1.3 ms and 25 KB a person); this draws the
-same world in numpy arrays, with the simulator's rates and noise (siyu.simulator: who is on the
+same world in numpy arrays, with the simulator's rates and noise (siyu_dev.simulator: who is on the
 mini-program and on WeCom, unionids WeCom hides, phones never authorised, family receivers, the
 store clerk's phone on 6.5 % of orders, test accounts on 13800138000, order statuses and refunds,
 sessions of events, referrals through shares, staff who resign and hand over their customers,
 contacts deleted by every staff member, groups of all sizes). Identifiers have their real widths
-(siyu.identity.bench.WIDTH); phones are stand-in pseudonyms but for the test number's real one.
+(siyu_dev.bench_identity.WIDTH); phones are stand-in pseudonyms but for the test number's real one.
 
 Where it departs from the simulator, on purpose:
 - a buyer's order count is the simulator's draw made ``ORDER_DRAWS`` times (a mature brand's repeat
@@ -29,13 +29,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from siyu.contracts import RAW, TS, raw_schema
-from siyu.identity.bench import DAY, id_array, write_contract
 from siyu.lake import Lake, Partition
-from siyu.simulator.appdb import CATALOG, PAY_METHODS, SCENES
-from siyu.simulator.people import CHANNELS, PROVINCES, TEST_PHONE
-from siyu.simulator.tracking import KEYWORDS, PAGES
-from siyu.simulator.wecom import ADMIN_USERID, GROUP_KINDS, QR_CHANNELS, TAG_GROUPS
 from siyu.sources.wecom.extract import BEHAVIOR_DAYS
+from siyu_dev.bench_identity import DAY, id_array, write_contract
+from siyu_dev.simulator.appdb import CATALOG, PAY_METHODS, SCENES
+from siyu_dev.simulator.people import CHANNELS, PROVINCES, TEST_PHONE
+from siyu_dev.simulator.tracking import KEYWORDS, PAGES
+from siyu_dev.simulator.wecom import ADMIN_USERID, GROUP_KINDS, QR_CHANNELS, TAG_GROUPS
 
 SEC = 86400
 ORDER_DRAWS = 5
@@ -97,12 +97,12 @@ class World:
 
         self.rng = rng = np.random.default_rng(seed)
         self.days = np.datetime64(DAY) - np.arange(lake_days - 1, -1, -1)  # the runs, oldest first
-        # a run reads its sources at the end of its day (siyu.simulator.timeline.run_moment)
+        # a run reads its sources at the end of its day (siyu_dev.simulator.timeline.run_moment)
         self.moments = (self.days + 1).astype("datetime64[s]").astype(np.int64)
         self.stop = int(self.moments[-1])
         self.start = self.stop - event_days * SEC  # the simulated window: events, acquisitions
         n = people
-        total = n + 7  # the store clerk and six test accounts (siyu.simulator.people.special_people)
+        total = n + 7  # the store clerk and six test accounts (siyu_dev.simulator.people.special_people)
         self.n, self.total = n, total
         kind = np.full(total, CUSTOMER, np.int8)
         kind[n], kind[n + 1 :] = CLERK, TEST
@@ -160,7 +160,7 @@ class World:
 
     def _inviters(self) -> np.ndarray:
         """Who shared the mini-program with each mp_share person: one of the 200 mini-program
-        users who came just before them (siyu.simulator.people._link_referrals)."""
+        users who came just before them (siyu_dev.simulator.people._link_referrals)."""
         inviter = np.full(self.total, -1)
         earlier = np.flatnonzero(self.on_mp)
         earlier = earlier[np.argsort(self.acquired[earlier], kind="stable")]
@@ -183,7 +183,7 @@ class World:
     # --- the app DB ---------------------------------------------------------------------------
 
     def mp_users(self) -> tuple[pa.Table, np.ndarray, dict]:
-        """Versions of the mini-program users as extractions land them (siyu.simulator.appdb._user,
+        """Versions of the mini-program users as extractions land them (siyu_dev.simulator.appdb._user,
         timeline.appdb_rows_at: the phone comes with a later version once authorised)."""
         rng = self.rng
         mp = np.flatnonzero(self.on_mp)
@@ -225,7 +225,7 @@ class World:
         return table, self.run_of(updated), {"appdb.mp_users": len(mp)}
 
     def orders(self) -> Iterator[tuple[str, pa.Table, np.ndarray]]:
-        """Orders, their lines and refunds (siyu.simulator.appdb._order), each order landed in every
+        """Orders, their lines and refunds (siyu_dev.simulator.appdb._order), each order landed in every
         run whose window changed it, at the status it had then (timeline._order_at)."""
         rng = self.rng
         buyers = self.mp[self.kind[self.mp] != CLERK]
@@ -256,7 +256,7 @@ class World:
         price_cents = np.array([price * 100 for _, _, price in CATALOG])[item]
         cents = np.bincount(line_order, quantity * price_cents, minlength=k).astype(np.int64)
         cents[self.kind[person] == TEST] = 1
-        # status (siyu.simulator.appdb._order)
+        # status (siyu_dev.simulator.appdb._order)
         age = self.stop - created
         cancelled = rng.random(k) < 0.08
         paid = ~cancelled & (age >= 900)
@@ -361,7 +361,7 @@ class World:
     # --- tracking -----------------------------------------------------------------------------
 
     def events(self) -> dict:
-        """Sessions of events (siyu.simulator.tracking.build_events) as numpy columns, sorted by
+        """Sessions of events (siyu_dev.simulator.tracking.build_events) as numpy columns, sorted by
         session: a day active with probability activity × 0.35, a session on a user's first day,
         one before each order, a share by the inviter before a referred user's first visit."""
         rng = self.rng
@@ -541,7 +541,7 @@ class World:
     # --- WeCom --------------------------------------------------------------------------------
 
     def wecom(self) -> None:
-        """The corp's relations, groups and stats over the window (siyu.simulator.wecom), from which
+        """The corp's relations, groups and stats over the window (siyu_dev.simulator.wecom), from which
         each day's snapshot is cut (timeline.state_at)."""
         rng = self.rng
         people = np.flatnonzero(self.on_wecom & (self.acquired < self.stop))

@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 from faker import Faker
 
 from siyu.run_context import day_end_utc
-from siyu.simulator import appdb, tracking, wecom
-from siyu.simulator.advisor import ADVISOR_CODE_SHARE, add_advisor_codes
-from siyu.simulator.people import TEST_PHONE, Person, Staff, build_people, build_staff, special_people
+from siyu_dev.simulator import appdb, tracking, wecom
+from siyu_dev.simulator.advisor import ADVISOR_CODE_SHARE, add_advisor_codes
+from siyu_dev.simulator.people import TEST_PHONE, Person, Staff, build_people, build_staff, special_people
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from siyu.run_context import CHINA, china_day
-from siyu.simulator.people import Person
+from siyu_dev.simulator.people import Person
 
 PAGES = {
     "home": "pages/index/index",
@@ -107,7 +107,7 @@ def build_events(
     start: dt.datetime,
     stop: dt.datetime,
 ) -> tuple[list[LoggedEvent], int]:
-    from siyu.simulator.appdb import CATALOG
+    from siyu_dev.simulator.appdb import CATALOG
 
     item_ids = [item for item, _, _ in CATALOG]
     users = {u["openid"]: u for u in rows["mp_users"]}

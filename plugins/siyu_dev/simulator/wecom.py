@@ -14,7 +14,7 @@ import random
 
 from faker import Faker
 
-from siyu.simulator.people import CHANNELS, Person, Staff
+from siyu_dev.simulator.people import CHANNELS, Person, Staff
 
 QR_CHANNELS = [state for state, _ in CHANNELS if state not in ("mp_share", "organic")]
 TAG_GROUPS = [

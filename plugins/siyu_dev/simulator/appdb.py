@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import Engine
 
-from siyu.simulator.people import TEST_PHONE, Person
 from siyu.sources.appdb import tables
+from siyu_dev.simulator.people import TEST_PHONE, Person
 
 CATALOG = [  # (item_id, category, price)
     *[(f"sku_sk{i:02d}", "护肤", p) for i, p in enumerate([89, 129, 199, 259, 329, 459, 599, 899], 1)],
