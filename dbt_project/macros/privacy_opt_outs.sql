@@ -2,7 +2,8 @@
     it in SIYU_HOME/privacy/privacy_opt_outs.parquet: request id, identifier type, value (a phone
     already pseudonymised) and when it was received. No file yet: no opt-outs. The typed empty frame
     gives every column a type, and `union all by name` takes the file's columns whatever their order
-    (the value may be called identifier, value or pseudonym). -#}
+    (the value may be called identifier, value or pseudonym; the time received_at or, as siyu.pipl.optouts
+    writes it, opted_out_at). -#}
 {% macro privacy_opt_outs() %}
   {%- set path = (env_var('SIYU_HOME', 'data') ~ '/privacy/privacy_opt_outs.parquet') | replace("'", "''") -%}
   {%- set present = false -%}
@@ -13,7 +14,8 @@
   (
     select cast(null as varchar) as request_id, cast(null as varchar) as identifier_type,
            cast(null as varchar) as identifier, cast(null as varchar) as value,
-           cast(null as varchar) as pseudonym, cast(null as timestamptz) as received_at
+           cast(null as varchar) as pseudonym, cast(null as timestamptz) as received_at,
+           cast(null as timestamptz) as opted_out_at
     where false
     {%- if present %}
     union all by name

@@ -8,4 +8,5 @@ select
 from {{ source('appdb', 'advisor_codes') }}
 where cast(dt as date) <= {{ run_date() }}
   and state is not null and openid is not null
+  and {{ not_suppressed(['openid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by state order by updated_at desc, dt desc) = 1

@@ -13,4 +13,5 @@ where cast(dt as date) <= {{ run_date() }}
   and event_id is not null and openid is not null
   and action in ('opt_in', 'opt_out')
   and quarantine_reason is null
+  and {{ not_suppressed(['openid']) }}  -- erased people (siyu.pipl)
 qualify row_number() over (partition by event_id order by updated_at desc, dt desc) = 1
