@@ -65,6 +65,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("appdb", "order_items"): Rule(None, (), "the only copy of unchanged rows"),
     ("appdb", "refunds"): Rule(None, (), "the only copy of unchanged rows"),
     ("appdb", "commissions"): Rule(None, (), "the only copy of unchanged rows"),
+    ("appdb", "advisor_codes"): Rule(None, (), "the only copy of unchanged rows"),
     ("appdb", "consent_events"): Rule(None, (), "the only copy of a consent decision"),
     ("tracking", "events"): Rule(None, (), "read whole by fct_events"),
     ("tracking", "events_quarantine"): Rule(90, (), "debugging only"),

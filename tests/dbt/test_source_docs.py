@@ -14,7 +14,7 @@ STAGING = Path(__file__).parents[2] / "dbt_project" / "models" / "staging"
 
 def documented() -> dict[tuple[str, str], dict[str, str]]:
     out = {}
-    for path in sorted(STAGING.glob("_sources*.yml")):
+    for path in sorted(STAGING.glob("*/_*__sources.yml")):
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source["tables"]:
                 out[(source["name"], table["name"])] = {

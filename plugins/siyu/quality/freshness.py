@@ -25,9 +25,10 @@ HOURS = {"minute": 1 / 60, "hour": 1, "day": 24}
 
 @cache
 def declared() -> dict[tuple[str, str], dict]:
-    """(source, table) → {"field", "warn_hours", "error_hours"}, from models/staging/_sources*.yml."""
+    """(source, table) → {"field", "warn_hours", "error_hours"}, from each source folder's sources YAML
+    (models/staging/<source>/_<source>__sources.yml)."""
     rules = {}
-    for path in sorted((project_root() / "dbt_project" / "models" / "staging").glob("_sources*.yml")):
+    for path in sorted((project_root() / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml")):
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source.get("tables", []):
                 config = table.get("config") or {}
