@@ -17,7 +17,8 @@ deletes raw partitions past their entity's retention that the warehouse has fold
 
 
 @dag(
-    dag_id="siyu_exports", schedule=[PUBLISHED_MARTS],
+    dag_id="siyu_exports",
+    schedule=[PUBLISHED_MARTS],
     **dag_args(timeout_hours=2, doc=DOC, tags=["exports"]),
 )
 def siyu_exports():

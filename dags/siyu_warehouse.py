@@ -19,7 +19,8 @@ Rebuild a day: `airflow dags trigger siyu_warehouse --logical-date D`, or clear 
 
 
 @dag(
-    dag_id="siyu_warehouse", schedule=all_raw_assets(),
+    dag_id="siyu_warehouse",
+    schedule=all_raw_assets(),
     **dag_args(timeout_hours=3, doc=DOC, tags=["warehouse"]),
 )
 def siyu_warehouse():

@@ -38,8 +38,12 @@ def airflow_env_vars(tmp_path_factory):
     old = {"SIYU_HOME": os.environ.get("SIYU_HOME")}
     os.environ.update(values)
     # The metadata DB must exist before a DAG is parsed.
-    subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"], check=True,
-                   capture_output=True, env=dict(os.environ))
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ),
+    )
     yield values
     for k, v in old.items():
         if v is None:
@@ -55,9 +59,23 @@ def demo_home(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SIYU_"))}
     env["SIYU_HOME"] = str(home)
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "siyu"), "demo", "--people", "400", "--days", "30",
-         "--seed", "11", "--faults", "0.1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,  # two days built
+        [
+            str(Path(sys.executable).parent / "siyu"),
+            "demo",
+            "--people",
+            "400",
+            "--days",
+            "30",
+            "--seed",
+            "11",
+            "--faults",
+            "0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,  # two days built
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return home, result.stdout

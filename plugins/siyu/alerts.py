@@ -84,8 +84,10 @@ def send(markdown: str, conn_id: str = CONN_ID, email_conn_id: str = EMAIL_CONN_
     if robot is None and mail is None:
         log.warning("no %s or %s connection: failure alert not sent", conn_id, email_conn_id)
         return False
-    sent = [send_robot(markdown, robot) if robot is not None else False,
-            send_email(markdown, mail) if mail is not None else False]
+    sent = [
+        send_robot(markdown, robot) if robot is not None else False,
+        send_email(markdown, mail) if mail is not None else False,
+    ]
     return any(sent)
 
 
@@ -110,8 +112,9 @@ def send_email(markdown: str, conn) -> bool:
     try:
         smtp_class = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
         kwargs = {"context": ssl.create_default_context()} if use_ssl else {}
-        with smtp_class(conn.host or "localhost", conn.port or (465 if use_ssl else 25), timeout=10,
-                        **kwargs) as smtp:
+        with smtp_class(
+            conn.host or "localhost", conn.port or (465 if use_ssl else 25), timeout=10, **kwargs
+        ) as smtp:
             if extra.get("starttls"):
                 smtp.starttls(context=ssl.create_default_context())
             if conn.login and conn.password:
@@ -128,8 +131,9 @@ def send_robot(markdown: str, conn) -> bool:
     import httpx
 
     try:
-        answer = httpx.post(robot_url(conn), json={"msgtype": "markdown", "markdown": {"content": markdown}},
-                            timeout=10).json()
+        answer = httpx.post(
+            robot_url(conn), json={"msgtype": "markdown", "markdown": {"content": markdown}}, timeout=10
+        ).json()
     except (httpx.HTTPError, ValueError) as error:  # the URL holds the key: log the kind, not the URL
         log.warning("failure alert not delivered: %s", type(error).__name__)
         return False

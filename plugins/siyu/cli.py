@@ -30,8 +30,15 @@ IdValue = Annotated[str, typer.Argument(help="the identifier (a phone is pseudon
 # SIYU_PII_KEY has no default (siyu.config). The commands that make or read the simulated world use
 # the demo's key; `dag`, `report` and `score-identity` too when no real source is configured (they then
 # run on the simulated world the demo left). Everything else needs SIYU_PII_KEY.
-ON_SIMULATED_WORLD = {"demo", "simulate", "serve-wecom", "bench", "bench-appdb", "bench-identity",
-                      "bench-stability"}
+ON_SIMULATED_WORLD = {
+    "demo",
+    "simulate",
+    "serve-wecom",
+    "bench",
+    "bench-appdb",
+    "bench-identity",
+    "bench-stability",
+}
 ON_LOCAL_SETUP = {"dag", "report", "score-identity"}
 REAL_SOURCES = ("AIRFLOW_CONN_SIYU_WECOM", "AIRFLOW_CONN_SIYU_APPDB", "SIYU_APPDB_URL")
 

@@ -86,8 +86,11 @@ def duckdb_config(s: Settings | None = None) -> dict[str, str]:
     """DuckDB's memory limit, threads and spill directory from the settings: for the dbt connection
     (profiles.yml) and the package's own heavy connections (siyu.duck.connect)."""
     s = s or settings()
-    return {"memory_limit": s.duckdb_memory_limit, "threads": str(s.duckdb_threads),
-            "temp_directory": str(s.duckdb_temp_dir)}
+    return {
+        "memory_limit": s.duckdb_memory_limit,
+        "threads": str(s.duckdb_threads),
+        "temp_directory": str(s.duckdb_temp_dir),
+    }
 
 
 def project_root() -> Path:

@@ -300,8 +300,18 @@ FREE_TEXT: dict[tuple[str, str], tuple[str, ...]] = {
 # Columns that carry a person's name or what staff call them (a remark is usually a name). They stay in
 # the lake and staging for the models that need them; no mart publishes them today, and the exports
 # drop any output column of these names unless SIYU_EXPORT_NAMES=1 (default off).
-PERSON_NAME_COLUMNS = frozenset({"name", "remark", "group_nickname", "nickname", "wechat_channels_nickname",
-                                 "real_name", "contact_name", "receiver_name"})
+PERSON_NAME_COLUMNS = frozenset(
+    {
+        "name",
+        "remark",
+        "group_nickname",
+        "nickname",
+        "wechat_channels_nickname",
+        "real_name",
+        "contact_name",
+        "receiver_name",
+    }
+)
 
 TRACKING_EVENTS = ("page_view", "product_view", "add_to_cart", "favorite", "share", "search", "login")
 

@@ -42,7 +42,7 @@ ROW_GROUP_ROWS = 122_880
 def output_modes() -> tuple[int, int]:
     """(file mode, folder mode) for outputs: SIYU_FILE_MODE (octal), 0600 by default."""
     file_mode = int(os.environ.get("SIYU_FILE_MODE", "0600"), 8) & 0o666
-    search = ((file_mode & 0o444) >> 2)  # read permission → search permission on folders
+    search = (file_mode & 0o444) >> 2  # read permission → search permission on folders
     return file_mode, file_mode | search
 
 
@@ -103,8 +103,10 @@ def storage_options() -> dict[str, Any]:
     """The lake filesystem's options (SIYU_LAKE_OPTIONS, JSON): endpoint, region, ... for a remote lake."""
     options = json.loads(os.environ.get("SIYU_LAKE_OPTIONS") or "{}")
     if not isinstance(options, dict):
-        raise ValueError("SIYU_LAKE_OPTIONS must be a JSON object of fsspec options, e.g. "
-                         '{"endpoint_url": "http://127.0.0.1:9000"}')
+        raise ValueError(
+            "SIYU_LAKE_OPTIONS must be a JSON object of fsspec options, e.g. "
+            '{"endpoint_url": "http://127.0.0.1:9000"}'
+        )
     return options
 
 

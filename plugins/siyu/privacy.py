@@ -77,8 +77,10 @@ def _mask_array(array: pa.Array) -> pa.Array:
         flags = pc.fill_null(pc.match_substring_regex(array, _MAYBE), False)
         if not pc.any(flags).as_py():
             return array
-        return pa.array([mask_phones(v) if f else v for v, f in zip(array.to_pylist(), flags.to_pylist(),
-                                                                  strict=True)], type=array.type)
+        return pa.array(
+            [mask_phones(v) if f else v for v, f in zip(array.to_pylist(), flags.to_pylist(), strict=True)],
+            type=array.type,
+        )
     if pa.types.is_list(array.type) and pa.types.is_string(array.type.value_type):
         values = _mask_array(array.values)
         return pa.ListArray.from_arrays(array.offsets, values, mask=array.is_null())
@@ -90,6 +92,8 @@ def mask_free_text(batch: pa.RecordBatch, columns: tuple[str, ...]) -> pa.Record
     present = [c for c in columns if c in batch.schema.names]
     if not present or not batch.num_rows:
         return batch
-    arrays = [_mask_array(batch.column(i)) if name in present else batch.column(i)
-              for i, name in enumerate(batch.schema.names)]
+    arrays = [
+        _mask_array(batch.column(i)) if name in present else batch.column(i)
+        for i, name in enumerate(batch.schema.names)
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)

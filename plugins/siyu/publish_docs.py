@@ -41,7 +41,11 @@ def _quote(text: str) -> str:
 def china_day_column(columns: dict[str, str], ts: str) -> str | None:
     """The date column beside timestamp ``ts`` whose comment says it is its China day, if any."""
     stem = ts.removesuffix("_at")
-    china = {name: doc for name, doc in columns.items() if name != ts and ("China" in doc or "Asia/Shanghai" in doc)}
+    china = {
+        name: doc
+        for name, doc in columns.items()
+        if name != ts and ("China" in doc or "Asia/Shanghai" in doc)
+    }
     for name in china:
         if name.startswith(stem):
             return name

@@ -106,12 +106,20 @@ def print_stops(date: str) -> None:
     manifest = Lake(settings().lake).manifest(Partition("wecom", "unionid_links", date))
     window = manifest.window if manifest else {}
     if window.get("stopped"):
-        console.print(f"[yellow]ID conversion stopped[/]: {window['stopped']}; "
-                      f"{window.get('left_for_later', 0):,} pairs left for the next run", soft_wrap=True)
+        console.print(
+            f"[yellow]ID conversion stopped[/]: {window['stopped']}; "
+            f"{window.get('left_for_later', 0):,} pairs left for the next run",
+            soft_wrap=True,
+        )
     for entity, days in sorted(held_back().items()):
         for day, why in sorted(days.items()):
-            console.print(f"[yellow]held back[/]: {entity} {day} (stays at {why['last_good_partition']}): "
-                          + "; ".join(why["failures"]), soft_wrap=True, markup=True, highlight=False)
+            console.print(
+                f"[yellow]held back[/]: {entity} {day} (stays at {why['last_good_partition']}): "
+                + "; ".join(why["failures"]),
+                soft_wrap=True,
+                markup=True,
+                highlight=False,
+            )
 
 
 def print_exports(date: str) -> None:

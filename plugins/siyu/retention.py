@@ -50,8 +50,9 @@ class Rule:
 SNAPSHOT = "read at the latest snapshot only"
 RULES: dict[tuple[str, str], Rule] = {
     ("wecom", "external_contacts"): Rule(90, ("int_wecom__contact_unionids",), "history folded"),
-    ("wecom", "follow_users"): Rule(90, ("int_wecom__relation_spells", "int_wecom__remark_phones"),
-                                    "history folded"),
+    ("wecom", "follow_users"): Rule(
+        90, ("int_wecom__relation_spells", "int_wecom__remark_phones"), "history folded"
+    ),
     ("wecom", "group_members"): Rule(90, ("int_wecom__group_member_unionids",), "history folded"),
     ("wecom", "group_chats"): Rule(90, (), SNAPSHOT),
     ("wecom", "corp_tags"): Rule(90, (), SNAPSHOT),
@@ -95,8 +96,9 @@ def watermarks(warehouse: Path) -> dict[str, str]:
         return {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         try:
-            rows = con.execute("select model, cast(folded_through as varchar) "
-                               "from main_intermediate.incremental_watermarks").fetchall()
+            rows = con.execute(
+                "select model, cast(folded_through as varchar) from main_intermediate.incremental_watermarks"
+            ).fetchall()
         except duckdb.CatalogException:
             return {}
     return dict(rows)
@@ -112,8 +114,13 @@ def delete_partition(lake: Lake, part: Partition) -> None:
     lake.fs.rm(doomed, recursive=True)
 
 
-def prune(lake: Lake, warehouse: Path, today: str, dry_run: bool = False,
-          entity_rules: dict[tuple[str, str], Rule] | None = None) -> dict[str, dict]:
+def prune(
+    lake: Lake,
+    warehouse: Path,
+    today: str,
+    dry_run: bool = False,
+    entity_rules: dict[tuple[str, str], Rule] | None = None,
+) -> dict[str, dict]:
     """Delete the partitions each rule allows; returns per entity what went and what was held back
     (counts and dates only)."""
     entity_rules = rules() if entity_rules is None else entity_rules
@@ -137,8 +144,11 @@ def prune(lake: Lake, warehouse: Path, today: str, dry_run: bool = False,
                 delete_partition(lake, Partition(source, entity, d))
             pruned.append(d)
         if pruned or held:
-            report[f"{source}.{entity}"] = {"pruned": len(pruned), "held_unfolded": len(held),
-                                            "oldest_kept": next((d for d in dates if d not in pruned), None)}
+            report[f"{source}.{entity}"] = {
+                "pruned": len(pruned),
+                "held_unfolded": len(held),
+                "oldest_kept": next((d for d in dates if d not in pruned), None),
+            }
     log.info("retention %s: %s", today, report)
     return report
 

@@ -21,16 +21,54 @@ from siyu.errors import BadInput
 DIALECT = "duckdb"
 
 OPERATORS: tuple[type[exp.Expression], ...] = (
-    exp.And, exp.Or, exp.Not, exp.Paren, exp.Neg,
-    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
-    exp.Is, exp.In, exp.Between, exp.Like, exp.ILike,
-    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe,
-    exp.Case, exp.If, exp.Tuple,
-    exp.Literal, exp.Boolean, exp.Null, exp.Column, exp.Identifier,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.Paren,
+    exp.Neg,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.NullSafeEQ,
+    exp.NullSafeNEQ,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.Mod,
+    exp.DPipe,
+    exp.Case,
+    exp.If,
+    exp.Tuple,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Column,
+    exp.Identifier,
 )
 FUNCTIONS: tuple[type[exp.Expression], ...] = (
-    exp.Lower, exp.Upper, exp.Trim, exp.Length, exp.Coalesce, exp.Abs, exp.Round, exp.Nullif,
-    exp.Greatest, exp.Least, exp.StartsWith, exp.RegexpLike, exp.Year, exp.Month,
+    exp.Lower,
+    exp.Upper,
+    exp.Trim,
+    exp.Length,
+    exp.Coalesce,
+    exp.Abs,
+    exp.Round,
+    exp.Nullif,
+    exp.Greatest,
+    exp.Least,
+    exp.StartsWith,
+    exp.RegexpLike,
+    exp.Year,
+    exp.Month,
 )
 ALLOWED = OPERATORS + FUNCTIONS
 
@@ -51,9 +89,11 @@ def checked_condition(condition: str, columns: Iterable[str], what: str = "condi
     tree = trees[0]
     for node in tree.walk():
         if not isinstance(node, ALLOWED):
-            raise UnsafeSQL(f"{what} {condition!r}: {node.sql(dialect=DIALECT)!r} is not allowed "
-                            f"({type(node).__name__}; allowed: the feature columns, literals, operators "
-                            f"and {', '.join(sorted(f.key for f in FUNCTIONS))})")
+            raise UnsafeSQL(
+                f"{what} {condition!r}: {node.sql(dialect=DIALECT)!r} is not allowed "
+                f"({type(node).__name__}; allowed: the feature columns, literals, operators "
+                f"and {', '.join(sorted(f.key for f in FUNCTIONS))})"
+            )
         if isinstance(node, exp.Column) and (node.table or node.name not in allowed_columns):
             raise UnsafeSQL(f"{what} {condition!r}: {node.sql(dialect=DIALECT)} is not a feature column")
     return tree.sql(dialect=DIALECT, identify=True, comments=False)
@@ -66,11 +106,15 @@ def tags_query(definitions: Iterable[tuple[str, str, str]], columns: Iterable[st
     for tag_name, tag_class, condition in definitions:
         where = checked_condition(condition, columns, f"tag {tag_name!r}: condition")
         name, klass = exp.Literal.string(tag_name).sql(), exp.Literal.string(tag_class).sql()
-        parts.append(f"select customer_id, {name} as tag_name, {klass} as tag_class "
-                     f"from {relation} where coalesce(({where}), false)")
+        parts.append(
+            f"select customer_id, {name} as tag_name, {klass} as tag_class "
+            f"from {relation} where coalesce(({where}), false)"
+        )
     if not parts:
-        return ("select cast(null as varchar) as customer_id, cast(null as varchar) as tag_name, "
-                "cast(null as varchar) as tag_class where false")
+        return (
+            "select cast(null as varchar) as customer_id, cast(null as varchar) as tag_name, "
+            "cast(null as varchar) as tag_class where false"
+        )
     return "\nunion all\n".join(parts)
 
 

@@ -148,12 +148,15 @@ def raw_gate(dt: str) -> dict:
         from siyu.quality.gates import held_back
 
         ledger = held_back()
-        lines = [f"**Siyu: siyu_warehouse holds back {len(held)} entit{'y' if len(held) == 1 else 'ies'}**"
-                 f" for {dt}; the other sources build."]
+        lines = [
+            f"**Siyu: siyu_warehouse holds back {len(held)} entit{'y' if len(held) == 1 else 'ies'}**"
+            f" for {dt}; the other sources build."
+        ]
         for suite, result in sorted(held.items()):
             key = suite.removeprefix("raw.")
-            lines.append(f"> {key} stays at {result['last_good_partition']} until {dt} is re-landed and"
-                         " re-run:")
+            lines.append(
+                f"> {key} stays at {result['last_good_partition']} until {dt} is re-landed and re-run:"
+            )
             lines += [f"> {suite}: {failure}" for failure in ledger[key][dt]["failures"]]
         message = _truncate_bytes("\n".join(lines), MAX_BYTES)
         log.warning(message)

@@ -68,7 +68,10 @@ def environ(values: dict[str, str]) -> Iterator[None]:
 
 
 def dbt_args(
-    command: str, run_date: str, select: str | None = None, extra_vars: dict | None = None,
+    command: str,
+    run_date: str,
+    select: str | None = None,
+    extra_vars: dict | None = None,
     exclude: str | None = None,
 ) -> list[str]:
     project = dbt_project_dir()
@@ -103,8 +106,9 @@ def dbt_build(
             release_duckdb()
     if result.success:
         built = result.result.results  # type: ignore[union-attr]  # a build returns a RunExecutionResult
-        return {r.node.unique_id: {"status": str(r.status), "seconds": round(r.execution_time, 2)}
-                for r in built}
+        return {
+            r.node.unique_id: {"status": str(r.status), "seconds": round(r.execution_time, 2)} for r in built
+        }
     failed = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in FAILED_STATUSES:

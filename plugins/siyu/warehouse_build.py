@@ -49,8 +49,12 @@ def layer_selection(layer: str) -> tuple[str, str | None]:
     names = list(LAYERS)
     nodes, removed = LAYERS[layer]
     select = [*nodes, *(t for n in nodes for t in downstream_tests(n))]
-    later = [test for name in names[names.index(layer) + 1:] for node in LAYERS[name][0]
-             for test in downstream_tests(node)]
+    later = [
+        test
+        for name in names[names.index(layer) + 1 :]
+        for node in LAYERS[name][0]
+        for test in downstream_tests(node)
+    ]
     exclude = [*removed, *later]
     return " ".join(select), " ".join(exclude) or None
 
@@ -65,8 +69,9 @@ def build_layer(layer: str, run_date: str) -> dict[str, dict]:
         log.warning("building %s %s without the held-back partitions %s", layer, run_date, ", ".join(held))
     select, exclude = layer_selection(layer)
     with environ({"DBT_INDIRECT_SELECTION": "empty"}):  # the layer's tests are selected explicitly
-        nodes = dbt_build(run_date, select=select, exclude=exclude,
-                          extra_vars={"held_partitions": held} if held else None)
+        nodes = dbt_build(
+            run_date, select=select, exclude=exclude, extra_vars={"held_partitions": held} if held else None
+        )
     counts: dict[str, int] = {}
     for unique_id, result in sorted(nodes.items()):
         counts[result["status"]] = counts.get(result["status"], 0) + 1

@@ -56,10 +56,12 @@ def missing_partitions(day: str, lake: Lake) -> dict[str, list[str]]:
 
 def alert_text(dag_id: str, day: str, entities: list[str]) -> str:
     hour, minute = deadline()
-    return (f"**Siyu: {dag_id} has not landed** {day} by {hour:02d}:{minute:02d} China time\n"
-            f"> missing: {', '.join(entities)}\n"
-            f"> check its run for {day}, or trigger it: "
-            f"`airflow dags trigger {dag_id} --logical-date {day}`")
+    return (
+        f"**Siyu: {dag_id} has not landed** {day} by {hour:02d}:{minute:02d} China time\n"
+        f"> missing: {', '.join(entities)}\n"
+        f"> check its run for {day}, or trigger it: "
+        f"`airflow dags trigger {dag_id} --logical-date {day}`"
+    )
 
 
 def check_landed(day: str, lake: Lake | None = None) -> dict[str, list[str]]:

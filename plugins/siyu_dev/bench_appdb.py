@@ -26,12 +26,25 @@ def _fill_orders(url: str, rows: int, chunk: int = 20_000) -> None:
     start = dt.datetime(2026, 1, 1)
     with engine.begin() as conn:
         for offset in range(0, rows, chunk):
-            conn.execute(insert(tables.orders), [{
-                "order_id": f"o{i:010d}", "openid": f"oM{i % 50_000:026d}", "status": "completed",
-                "amount": Decimal("99.90"), "pay_method": "wechat", "receiver_phone": f"139{i % 10**8:08d}",
-                "province": "广东", "city": "深圳", "paid_at": start, "created_at": start,
-                "updated_at": start + dt.timedelta(seconds=i),
-            } for i in range(offset, min(rows, offset + chunk))])
+            conn.execute(
+                insert(tables.orders),
+                [
+                    {
+                        "order_id": f"o{i:010d}",
+                        "openid": f"oM{i % 50_000:026d}",
+                        "status": "completed",
+                        "amount": Decimal("99.90"),
+                        "pay_method": "wechat",
+                        "receiver_phone": f"139{i % 10**8:08d}",
+                        "province": "广东",
+                        "city": "深圳",
+                        "paid_at": start,
+                        "created_at": start,
+                        "updated_at": start + dt.timedelta(seconds=i),
+                    }
+                    for i in range(offset, min(rows, offset + chunk))
+                ],
+            )
     engine.dispose()
 
 
@@ -47,6 +60,10 @@ def bench_appdb(rows: int, appdb_url: str | None = None) -> dict:
         seconds = time.perf_counter() - started
         engine.dispose()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"rows": manifest.row_count, "seconds": round(seconds, 2),
-            "rows_per_second": round(manifest.row_count / seconds), "peak_rss_mib": round(peak / 1024),
-            "rss_growth_during_extraction_mib": round((peak - before) / 1024)}
+    return {
+        "rows": manifest.row_count,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(manifest.row_count / seconds),
+        "peak_rss_mib": round(peak / 1024),
+        "rss_growth_during_extraction_mib": round((peak - before) / 1024),
+    }

@@ -89,36 +89,46 @@ def synthetic_lake(
     mp = person[on_mp]
     mp_unionid = np.where(rng.random(len(mp)) < 0.88, _id_strings("u", mp), None)  # type: ignore[call-overload]
     mp_phone = np.where(rng.random(len(mp)) < 0.8, phone[mp], None)  # type: ignore[call-overload]
-    users = pa.table({
-        "openid": _ids("o", mp),
-        "unionid": pa.array(mp_unionid),
-        "phone_hash": pa.array(mp_phone),
-        "created_at": seen.take(mp),
-        "updated_at": seen.take(mp),
-    })
+    users = pa.table(
+        {
+            "openid": _ids("o", mp),
+            "unionid": pa.array(mp_unionid),
+            "phone_hash": pa.array(mp_phone),
+            "created_at": seen.take(mp),
+            "updated_at": seen.take(mp),
+        }
+    )
     # the last day's change among those already there: a new version of 1 % of the users (the phone
     # authorised now), and 0.2 % of the contacts deleted
     returning = ~new[mp] & (rng.random(len(mp)) < daily_change)
-    now = pa.array(np.full(int(returning.sum()), np.datetime64(f"{DAY}T04:00:00", "us")),
-                   pa.timestamp("us", tz="UTC"))
+    now = pa.array(
+        np.full(int(returning.sum()), np.datetime64(f"{DAY}T04:00:00", "us")), pa.timestamp("us", tz="UTC")
+    )
     versions = users.filter(pa.array(returning)).set_column(2, "phone_hash", pa.array(phone[mp[returning]]))
     versions = versions.set_column(4, "updated_at", now)
-    users_by_day = _first_and_last(days, users.filter(pa.array(~new[mp])),
-                                   pa.concat_tables([users.filter(pa.array(new[mp])), versions]))
+    users_by_day = _first_and_last(
+        days, users.filter(pa.array(~new[mp])), pa.concat_tables([users.filter(pa.array(new[mp])), versions])
+    )
 
     wc = person[on_wecom]
-    contacts = pa.table({
-        "external_userid": _ids("wm", wc),
-        "type": pa.array(np.ones(len(wc), np.int8)),
-        "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),  # type: ignore[call-overload]
-    })
+    contacts = pa.table(
+        {
+            "external_userid": _ids("wm", wc),
+            "type": pa.array(np.ones(len(wc), np.int8)),
+            "unionid": pa.array(np.where(rng.random(len(wc)) < 0.7, _id_strings("u", wc), None)),  # type: ignore[call-overload]
+        }
+    )
     noted = rng.random(len(wc)) < 0.18
-    follows = pa.table({
-        "external_userid": _ids("wm", wc),
-        "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
-        "createtime": seen.take(wc),
-        "remark_mobile_hashes": pa.array([[p] if n else [] for p, n in zip(phone[wc], noted, strict=True)]),
-    })
+    follows = pa.table(
+        {
+            "external_userid": _ids("wm", wc),
+            "userid": pa.array(np.char.add("s", (wc % 200).astype(str))),
+            "createtime": seen.take(wc),
+            "remark_mobile_hashes": pa.array(
+                [[p] if n else [] for p, n in zip(phone[wc], noted, strict=True)]
+            ),
+        }
+    )
     gone = ~new[wc] & (rng.random(len(wc)) < daily_change / 5)
     before, last = pa.array(~new[wc]), pa.array(~gone)
     contacts_by_day = {d: contacts.filter(last if d == DAY else before) for d in days}
@@ -128,30 +138,42 @@ def synthetic_lake(
     # whether or not the contact's own detail shows the unionid; a cumulative snapshot each day
     converted = np.intersect1d(mp[mp_unionid != None], wc)  # noqa: E711 (numpy elementwise)
     linked_on = np.where(converted >= people, np.datetime64(DAY, "D"), np.datetime64(days[0], "D"))
-    links = pa.table({"unionid": _ids("u", converted), "openid": _ids("o", converted),
-                      "external_userid": _ids("wm", converted), "linked_on": pa.array(linked_on, pa.date32()),
-                      "first_checked_on": pa.array(linked_on, pa.date32()),
-                      "checked_on": pa.array(linked_on, pa.date32())})
+    links = pa.table(
+        {
+            "unionid": _ids("u", converted),
+            "openid": _ids("o", converted),
+            "external_userid": _ids("wm", converted),
+            "linked_on": pa.array(linked_on, pa.date32()),
+            "first_checked_on": pa.array(linked_on, pa.date32()),
+            "checked_on": pa.array(linked_on, pa.date32()),
+        }
+    )
     links_by_day = {d: links.filter(pa.array(converted < people)) if d != DAY else links for d in days}
 
     buyers = mp[rng.random(len(mp)) < 0.5]
     again = buyers[~new[buyers] & (rng.random(len(buyers)) < daily_change)]  # old buyers ordering again
     order_rows = np.concatenate([buyers, again])
-    orders = pa.table({
-        "order_id": _ids("ord", np.arange(len(order_rows))),
-        "openid": _ids("o", order_rows),
-        "status": pa.array(["paid"] * len(order_rows)),
-        "receiver_phone_hash": pa.array(phone[order_rows]),
-        "created_at": seen.take(order_rows),
-        "updated_at": seen.take(order_rows),
-        "paid_at": seen.take(order_rows),
-    })
+    orders = pa.table(
+        {
+            "order_id": _ids("ord", np.arange(len(order_rows))),
+            "openid": _ids("o", order_rows),
+            "status": pa.array(["paid"] * len(order_rows)),
+            "receiver_phone_hash": pa.array(phone[order_rows]),
+            "created_at": seen.take(order_rows),
+            "updated_at": seen.take(order_rows),
+            "paid_at": seen.take(order_rows),
+        }
+    )
     today = np.concatenate([new[buyers], np.ones(len(again), bool)])
     orders_by_day = _first_and_last(days, orders.filter(pa.array(~today)), orders.filter(pa.array(today)))
 
-    landed = {("appdb", "mp_users"): users_by_day, ("appdb", "orders"): orders_by_day,
-              ("wecom", "external_contacts"): contacts_by_day, ("wecom", "follow_users"): follows_by_day,
-              ("wecom", "unionid_links"): links_by_day}
+    landed = {
+        ("appdb", "mp_users"): users_by_day,
+        ("appdb", "orders"): orders_by_day,
+        ("wecom", "external_contacts"): contacts_by_day,
+        ("wecom", "follow_users"): follows_by_day,
+        ("wecom", "unionid_links"): links_by_day,
+    }
     lake = Lake(str(root))
     counts = {}
     for source, entity in RAW:
@@ -167,8 +189,16 @@ def synthetic_lake(
     return counts
 
 
-OVERRIDE_FIELDS = ["action", "left_type", "left_identifier", "right_type", "right_identifier",
-                   "decided_by", "reason", "decided_at"]
+OVERRIDE_FIELDS = [
+    "action",
+    "left_type",
+    "left_identifier",
+    "right_type",
+    "right_identifier",
+    "decided_by",
+    "reason",
+    "decided_at",
+]
 
 
 def inbox_path(home: Path) -> Path:
@@ -209,7 +239,8 @@ def write_contract(lake: Lake, source: str, entity: str, day: str, given: pa.Tab
     schema = raw_schema(source, entity)
     rows = given.num_rows if given is not None else 0
     columns = {
-        f.name: given[f.name].cast(f.type) if given is not None and f.name in given.column_names
+        f.name: given[f.name].cast(f.type)
+        if given is not None and f.name in given.column_names
         else pa.nulls(rows, f.type)
         for f in schema
     }
@@ -248,9 +279,13 @@ def identity_models(home: str, day: str = DAY, warehouse: str | None = None) -> 
         overrides = {"identity_overrides_inbox": str(inbox)} if inbox.exists() else None
         timings = dbt_run_timed(day, IDENTITY_MODELS, overrides)
         wall = time.perf_counter() - started
-    return {"run_date": day, "identity_models_seconds": round(sum(timings.values()), 2),
-            "per_model_seconds": {k: round(v, 2) for k, v in timings.items()},
-            "dbt_wall_seconds": round(wall, 1), "peak_rss_mib": _peak_rss_mib()}
+    return {
+        "run_date": day,
+        "identity_models_seconds": round(sum(timings.values()), 2),
+        "per_model_seconds": {k: round(v, 2) for k, v in timings.items()},
+        "dbt_wall_seconds": round(wall, 1),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
 
 
 def networkx_baseline(warehouse: str) -> dict:
@@ -266,15 +301,25 @@ def networkx_baseline(warehouse: str) -> dict:
     graph = nx.Graph()
     graph.add_edges_from(edges)
     components = nx.number_connected_components(graph)
-    return {"seconds": round(time.perf_counter() - started, 2), "edges": len(edges),
-            "components": components, "peak_rss_mib": _peak_rss_mib()}
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "edges": len(edges),
+        "components": components,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
 
 
 # What the daily run keeps incrementally, compared with a build of the same day from scratch.
 INCREMENTAL_TABLES = [
-    "int_wecom__contact_unionids", "int_wecom__remark_phones", "int_wecom__group_member_unionids",
-    "int_wecom__relation_spells", "int_identity__edges", "int_identity__quarantine", "int_identity__graph",
-    "int_identity__merge_events", "int_identity__overrides",
+    "int_wecom__contact_unionids",
+    "int_wecom__remark_phones",
+    "int_wecom__group_member_unionids",
+    "int_wecom__relation_spells",
+    "int_identity__edges",
+    "int_identity__quarantine",
+    "int_identity__graph",
+    "int_identity__merge_events",
+    "int_identity__overrides",
 ]
 
 
@@ -294,8 +339,10 @@ def rows_differing(
         for table in tables or INCREMENTAL_TABLES:
             qualified = table if "." in table else f"{INTERMEDIATE_SCHEMA}.{table}"
             narrowed = f" where {where[table]}" if where and table in where else ""
-            a, b = (f"select columns(lambda c: c <> 'written_on') from {db}.{qualified}{narrowed}"
-                    for db in ("a", "b"))
+            a, b = (
+                f"select columns(lambda c: c <> 'written_on') from {db}.{qualified}{narrowed}"
+                for db in ("a", "b")
+            )
             one_way = f"select count(*) from ({a} except all {b})"
             other_way = f"select count(*) from ({b} except all {a})"
             differing[table] = con.execute(f"select ({one_way}) + ({other_way})").fetchall()[0][0]

@@ -49,14 +49,19 @@ def wecom_connection(
     server, _ = serve(settings().sim_dir / "wecom_state.json", port=0, faults=faults, as_of=as_of)
     try:
         connection = {
-            "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
-            "login": DEMO_CORPID, "password": DEMO_SECRET,
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": server.server_port,
+            "login": DEMO_CORPID,
+            "password": DEMO_SECRET,
             "extra": {"rates": unpaced_rates()},
         }
         # the ID conversion through the corp's 代开发 app, as a real corp must
         idconvert = {**connection, "password": DEMO_IDCONVERT_SECRET}
-        yield {"AIRFLOW_CONN_SIYU_WECOM": json.dumps(connection),
-               "AIRFLOW_CONN_SIYU_WECOM_IDCONVERT": json.dumps(idconvert)}
+        yield {
+            "AIRFLOW_CONN_SIYU_WECOM": json.dumps(connection),
+            "AIRFLOW_CONN_SIYU_WECOM_IDCONVERT": json.dumps(idconvert),
+        }
     finally:
         server.shutdown()
 
@@ -79,7 +84,12 @@ def run_dags(
 
 
 def run_demo(
-    people: int, days: int, seed: int, end: dt.date, faults: float = 0.0, history_days: int = 7,
+    people: int,
+    days: int,
+    seed: int,
+    end: dt.date,
+    faults: float = 0.0,
+    history_days: int = 7,
     build_days: int = 2,
 ) -> None:
     """``build_days``: consecutive days the pipeline runs for, ending on ``end`` (each its ingests and

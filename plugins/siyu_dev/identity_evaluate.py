@@ -49,8 +49,9 @@ def _clusters_by_edges(con: duckdb.DuckDBPyConnection, edge_filter: str) -> pa.T
     ones = np.ones(len(links["src"]), np.int8)
     graph = coo_matrix((ones, (links["src"], links["dst"])), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
-    return pa.table({"id_type": nodes["identifier_type"], "id_value": nodes["identifier"],
-                     "cluster": labels[nodes["i"]]})
+    return pa.table(
+        {"id_type": nodes["identifier_type"], "id_value": nodes["identifier"], "cluster": labels[nodes["i"]]}
+    )
 
 
 def unionid_baseline(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -62,10 +63,13 @@ def evidence_ceiling(con: duckdb.DuckDBPyConnection, truth: pa.Table) -> pa.Tabl
     """An oracle that takes every edge of any rule whose two ends truly are one person: the best
     recall the landed evidence allows. A person with no edge between their identifiers cannot be joined."""
     con.register("truth", truth)
-    return _clusters_by_edges(con, """exists (
+    return _clusters_by_edges(
+        con,
+        """exists (
         select 1 from truth a join truth b using (person_id)
         where a.id_type = e.left_type and a.id_value = e.left_identifier
-          and b.id_type = e.right_type and b.id_value = e.right_identifier)""")
+          and b.id_type = e.right_type and b.id_value = e.right_identifier)""",
+    )
 
 
 def score_identity(warehouse: Path | None = None, truth_path: Path | None = None) -> dict[str, Any]:

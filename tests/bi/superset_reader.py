@@ -25,6 +25,8 @@ for table in inspector.get_table_names(schema="main") + inspector.get_view_names
         (count,) = conn.execute(text(f'SELECT COUNT(*) AS count FROM main."{table}"')).one()
     out["tables"][table] = {
         "columns": {c["name"]: {"type": str(c["type"]), "comment": c.get("comment")} for c in columns},
-        "comment": comment, "rows_read": len(rows), "count": count,
+        "comment": comment,
+        "rows_read": len(rows),
+        "count": count,
     }
 print(json.dumps(out, default=str))

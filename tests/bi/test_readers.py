@@ -116,7 +116,11 @@ def test_the_china_day_stands_beside_every_timestamp_analysts_group_by(catalog):
             if kind != "TIMESTAMP WITH TIME ZONE" or column in NO_DAY:
                 continue
             checked += 1
-            day = doc.split("The China day (Asia/Shanghai) is column ")[-1].rstrip(".") if "is column" in doc else None
+            day = (
+                doc.split("The China day (Asia/Shanghai) is column ")[-1].rstrip(".")
+                if "is column" in doc
+                else None
+            )
             if day is None or info["columns"].get(day, ("",))[0] != "DATE":
                 missing.append(f"{table}.{column}")
     assert checked >= 15 and missing == []

@@ -17,8 +17,11 @@ def test_a_source_not_landed_by_its_deadline_alerts(monkeypatch, airflow_env_var
     robot = serve_robot()
     monkeypatch.setenv("AIRFLOW_CONN_SIYU_ALERTS", robot_connection(robot))
     try:
-        run = SimpleNamespace(dag_id="siyu_ingest_appdb", run_id="scheduled__2026-11-23T16:00:00+00:00",
-                              run_after=pendulum.datetime(2026, 11, 25, tz="Asia/Shanghai"))
+        run = SimpleNamespace(
+            dag_id="siyu_ingest_appdb",
+            run_id="scheduled__2026-11-23T16:00:00+00:00",
+            run_after=pendulum.datetime(2026, 11, 25, tz="Asia/Shanghai"),
+        )
         logical = pendulum.datetime(2026, 11, 24, tz="Asia/Shanghai")
         dag_defaults._run_failed({"dag_run": run, "logical_date": logical, "reason": "task_failure"})
         assert messages("siyu_ingest_appdb") == []  # the failed task alerted already
@@ -62,15 +65,33 @@ def test_a_gate_failure_is_mailed_when_email_is_the_channel(tmp_path, monkeypatc
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     monkeypatch.delenv("AIRFLOW_CONN_SIYU_ALERTS", raising=False)  # e-mail only
-    monkeypatch.setenv("AIRFLOW_CONN_SIYU_ALERTS_EMAIL", json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": port, "login": "siyu@brand.example",
-        "extra": {"to": ["data-ops@brand.example", "oncall@brand.example"]}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SIYU_ALERTS_EMAIL",
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "login": "siyu@brand.example",
+                "extra": {"to": ["data-ops@brand.example", "oncall@brand.example"]},
+            }
+        ),
+    )
     try:
-        run = SimpleNamespace(dag_id="siyu_warehouse", run_id=f"manual__{DAY}",
-                              run_after=pendulum.datetime(2026, 1, 2, tz="Asia/Shanghai"))
+        run = SimpleNamespace(
+            dag_id="siyu_warehouse",
+            run_id=f"manual__{DAY}",
+            run_after=pendulum.datetime(2026, 1, 2, tz="Asia/Shanghai"),
+        )
         ti = SimpleNamespace(dag_id="siyu_warehouse", task_id="raw_gate", try_number=1)
-        on_failure({"dag_run": run, "ti": ti, "exception": failed.value,
-                    "logical_date": pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai")})
+        on_failure(
+            {
+                "dag_run": run,
+                "ti": ti,
+                "exception": failed.value,
+                "logical_date": pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+            }
+        )
     finally:
         smtp.stop()
     [mail] = inbox.mails
@@ -79,5 +100,6 @@ def test_a_gate_failure_is_mailed_when_email_is_the_channel(tmp_path, monkeypatc
     assert parsed["Subject"] == f"Siyu: siyu_warehouse failed for {DAY}"
     body = parsed.get_content()
     assert "task: raw_gate" in body
-    assert ("raw.appdb.orders: expect_column_values_to_be_between(amount): 11 unexpected, "
-            "sample ['-88.00'") in body
+    assert (
+        "raw.appdb.orders: expect_column_values_to_be_between(amount): 11 unexpected, sample ['-88.00'"
+    ) in body

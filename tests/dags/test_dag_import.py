@@ -33,8 +33,12 @@ def test_expected_dags(dagbag):
 def test_ingest_tasks_produce_raw_assets(dagbag):
     uris = {
         outlet.uri
-        for dag_id in ("siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_idconvert",
-                       "siyu_ingest_tracking")
+        for dag_id in (
+            "siyu_ingest_wecom",
+            "siyu_ingest_appdb",
+            "siyu_ingest_idconvert",
+            "siyu_ingest_tracking",
+        )
         for task in dagbag.get_dag(dag_id).tasks
         for outlet in task.outlets
     }
@@ -55,8 +59,15 @@ def test_id_conversion_runs_once_users_and_contacts_have_landed(dagbag):
 
 def test_warehouse_order_and_single_writer(dagbag):
     dag = dagbag.get_dag("siyu_warehouse")
-    chain = ["resolve_run_date", "raw_gate", "dbt.staging", "dbt.intermediate", "dbt.marts", "marts_gate",
-             "publish"]
+    chain = [
+        "resolve_run_date",
+        "raw_gate",
+        "dbt.staging",
+        "dbt.intermediate",
+        "dbt.marts",
+        "marts_gate",
+        "publish",
+    ]
     assert set(dag.task_ids) == set(chain)
     for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert upstream in dag.get_task(downstream).upstream_task_ids, (upstream, downstream)
@@ -79,8 +90,12 @@ def test_every_dag_is_operable(dagbag):
         if getattr(dag.timetable, "asset_condition", None) is None:
             assert type(dag.timetable).__name__ == "CronDataIntervalTimetable", dag_id
             assert "Asia/Shanghai" in str(dag.timetable.timezone), dag_id
-    network = {"siyu_ingest_wecom": "land_snapshot", "siyu_ingest_appdb": "land_orders",
-               "siyu_ingest_idconvert": "convert_unionids", "siyu_exports": "sync_tags"}
+    network = {
+        "siyu_ingest_wecom": "land_snapshot",
+        "siyu_ingest_appdb": "land_orders",
+        "siyu_ingest_idconvert": "convert_unionids",
+        "siyu_exports": "sync_tags",
+    }
     for dag_id, task_id in network.items():
         assert dagbag.get_dag(dag_id).get_task(task_id).retries >= 1, dag_id
 

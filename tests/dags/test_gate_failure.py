@@ -69,6 +69,7 @@ def test_bad_orders_fail_the_raw_gate_and_publish_nothing(tmp_path, monkeypatch)
     robot.shutdown()
     [alert] = messages("siyu_warehouse failed")
     assert f"for {DAY}" in alert and "task: raw_gate" in alert
-    assert ("raw.appdb.orders: expect_column_values_to_be_between(amount): 11 unexpected, "
-            "sample ['-88.00'") in alert
+    assert (
+        "raw.appdb.orders: expect_column_values_to_be_between(amount): 11 unexpected, sample ['-88.00'"
+    ) in alert
     assert "robot-key" not in log  # the robot's key never reaches a log

@@ -76,7 +76,7 @@ def test_backfill_dates_are_china_days():
     # read in Asia/Shanghai (the deployment's default timezone)
     restriction = TimeRestriction(earliest=china(2026, 11, 23), latest=china(2026, 11, 24), catchup=True)
     days, last = [], None
-    while (info := DAILY.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)):
+    while info := DAILY.next_dagrun_info(last_automated_data_interval=last, restriction=restriction):
         days.append(run_date({"logical_date": info.logical_date}))
         last = info.data_interval
     assert days == ["2026-11-23", "2026-11-24"]
@@ -93,18 +93,29 @@ def test_dags_test_and_trigger_with_a_date_cover_that_day(monkeypatch):
 
 
 def test_asset_triggered_runs_take_the_events_date():
-    events = {"raw.appdb.orders": [SimpleNamespace(extra={"dt": "2026-11-23", "rows": 5}),
-                                   SimpleNamespace(extra={"dt": "2026-11-24", "rows": 7})],
-              "raw.wecom.external_contacts": [SimpleNamespace(extra={"dt": "2026-11-24"})]}
-    context = {"logical_date": None, "triggering_asset_events": events,
-               "dag_run": SimpleNamespace(run_after=china(2026, 12, 9), dag_id="siyu_warehouse")}
+    events = {
+        "raw.appdb.orders": [
+            SimpleNamespace(extra={"dt": "2026-11-23", "rows": 5}),
+            SimpleNamespace(extra={"dt": "2026-11-24", "rows": 7}),
+        ],
+        "raw.wecom.external_contacts": [SimpleNamespace(extra={"dt": "2026-11-24"})],
+    }
+    context = {
+        "logical_date": None,
+        "triggering_asset_events": events,
+        "dag_run": SimpleNamespace(run_after=china(2026, 12, 9), dag_id="siyu_warehouse"),
+    }
     assert run_date(context) == "2026-11-24"
 
 
 def test_a_run_without_a_date_says_what_to_do():
     asset_dag = SimpleNamespace(timetable=SimpleNamespace(asset_condition=object()))
-    context = {"logical_date": None, "triggering_asset_events": {}, "dag": asset_dag,
-               "dag_run": SimpleNamespace(run_after=china(2026, 12, 9), dag_id="siyu_warehouse")}
+    context = {
+        "logical_date": None,
+        "triggering_asset_events": {},
+        "dag": asset_dag,
+        "dag_run": SimpleNamespace(run_after=china(2026, 12, 9), dag_id="siyu_warehouse"),
+    }
     with pytest.raises(NoRunDate, match=r"airflow dags trigger siyu_warehouse --logical-date 2026-11-24"):
         run_date(context)
 

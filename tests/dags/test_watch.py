@@ -27,8 +27,12 @@ def test_nothing_ran_alerts_every_source(tmp_path, robot):
     from siyu.watch import check_landed
 
     missing = check_landed(DAY1, Lake(str(tmp_path / "lake")))  # an empty lake: no ingest ran at all
-    assert set(missing) == {"siyu_ingest_wecom", "siyu_ingest_appdb", "siyu_ingest_tracking",
-                            "siyu_ingest_idconvert"}
+    assert set(missing) == {
+        "siyu_ingest_wecom",
+        "siyu_ingest_appdb",
+        "siyu_ingest_tracking",
+        "siyu_ingest_idconvert",
+    }
     alerts = contents()
     assert len(alerts) == 4
     [appdb] = [a for a in alerts if "siyu_ingest_appdb has not landed" in a]

@@ -94,7 +94,14 @@ def test_customers_of_every_declared_kind_are_flagged(con):
             where i.identifier_type in ('mp_openid', 'external_userid')
         """).fetchall()
     )
-    assert flagged == {"o_a": False, "e_a": False, "o_t1": True, "o_t2": True, "o_t3": True, "e_staff_own": True}
+    assert flagged == {
+        "o_a": False,
+        "e_a": False,
+        "o_t1": True,
+        "o_t2": True,
+        "o_t3": True,
+        "e_staff_own": True,
+    }
     reasons = con.execute(
         "select list_sort(flatten(list(test_reasons))) from main_intermediate.int_customer_test_accounts"
     ).fetchone()[0]
@@ -127,7 +134,8 @@ def test_no_other_mart_holds_a_test_account(con):
         columns = [r[0] for r in con.execute(f"describe main_marts.{t}").fetchall()]
         text = " || '|' || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
         hits = con.execute(
-            f"select count(*) from main_marts.{t} where list_has_any(?, regexp_extract_all({text}, '[a-z_0-9]+'))",
+            f"select count(*) from main_marts.{t}"
+            f" where list_has_any(?, regexp_extract_all({text}, '[a-z_0-9]+'))",
             [values],
         ).fetchone()[0]
         checked += 1

@@ -23,9 +23,19 @@ def dbt_ls(select: str | None = None, exclude: str | None = None) -> dict[str, d
 
     with environ({**dbt_env(), "DBT_INDIRECT_SELECTION": "empty"}):  # as build_layer selects
         args = dbt_args("ls", "2026-12-01", select, None, exclude)
-        result = dbtRunner().invoke([*args, "--resource-type", "all", "--output", "json",
-                                     "--output-keys", "unique_id resource_type depends_on",
-                                     "--log-level", "none"])
+        result = dbtRunner().invoke(
+            [
+                *args,
+                "--resource-type",
+                "all",
+                "--output",
+                "json",
+                "--output-keys",
+                "unique_id resource_type depends_on",
+                "--log-level",
+                "none",
+            ]
+        )
     assert result.success, result.exception
     nodes = [json.loads(line) for line in result.result]
     return {n["unique_id"]: n for n in nodes if n["resource_type"] not in ("source", "exposure")}
@@ -45,6 +55,10 @@ def test_each_node_is_built_by_one_layer_after_what_it_reads(tmp_path, monkeypat
         for parent in node.get("depends_on", {}).get("nodes", []):
             if parent in layer_of:  # sources and macros are no layer's
                 assert order.index(layer_of[parent]) <= order.index(layer_of[unique_id]), (
-                    unique_id, layer_of[unique_id], parent, layer_of[parent])
+                    unique_id,
+                    layer_of[unique_id],
+                    parent,
+                    layer_of[parent],
+                )
     tests = [u for u, n in everything.items() if n["resource_type"] in ("test", "unit_test")]
     assert {layer_of[t] for t in tests} == set(LAYERS)  # every layer checks its own models

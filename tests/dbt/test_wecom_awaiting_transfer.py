@@ -15,8 +15,13 @@ S1, RUN = "2026-03-01", "2026-03-10"
 
 
 def follow(euid: str, staff: str) -> dict:
-    return {"external_userid": euid, "userid": staff, "createtime": ts("2026-02-20T02:00:00"), "tags": [],
-            "add_way": 1}
+    return {
+        "external_userid": euid,
+        "userid": staff,
+        "createtime": ts("2026-02-20T02:00:00"),
+        "tags": [],
+        "add_way": 1,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +36,11 @@ def con(tmp_path_factory):
             ("wecom", "follow_users"): [follow("e_z", "s1")],
             ("wecom", "external_contacts"): [contact("e_z", "u_z")],
             ("wecom", "unassigned_contacts"): [
-                {"handover_userid": "s3", "external_userid": "e_x",
-                 "dimission_time": ts("2026-03-05T02:00:00")}
+                {
+                    "handover_userid": "s3",
+                    "external_userid": "e_x",
+                    "dimission_time": ts("2026-03-05T02:00:00"),
+                }
             ],
         },
     }

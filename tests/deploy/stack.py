@@ -63,45 +63,53 @@ class Stack:
         (airflow_home / "plugins").mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SIYU_"))}
         # What compose sets and means the same natively; hosts and secrets become this machine's.
-        for key in ("AIRFLOW__CORE__AUTH_MANAGER", "AIRFLOW__CORE__LOAD_EXAMPLES",
-                    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "AIRFLOW__CORE__DEFAULT_TIMEZONE",
-                    "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK", "DO_NOT_TRACK",
-                    "AIRFLOW__CORE__PLUGINS_FOLDER"):
+        for key in (
+            "AIRFLOW__CORE__AUTH_MANAGER",
+            "AIRFLOW__CORE__LOAD_EXAMPLES",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION",
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE",
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK",
+            "DO_NOT_TRACK",
+            "AIRFLOW__CORE__PLUGINS_FOLDER",
+        ):
             if key in compose:
                 env[key] = compose[key]
-        env.update({
-            "AIRFLOW_HOME": str(airflow_home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(airflow_home / "plugins"),  # empty, as in the image
-            "AIRFLOW__CORE__EXECUTOR": self.executor,
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.metadata_url.replace(
-                "postgresql://", "postgresql+psycopg2://"),
-            "AIRFLOW__CELERY__BROKER_URL": f"{REDIS}/{self.redis_db}",
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.metadata_url,
-            "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-            "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
-            "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
-            "AIRFLOW__API__PORT": str(self.api_port),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.api_port}/execution/",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            # Test-only economies on a shared 2-core machine: the DAG files do not change during a
-            # test, so parse each once (not every 30 s); one api-server worker instead of four.
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            "SIYU_HOME": str(self.home / "siyu"),
-            "SIYU_PROJECT_ROOT": str(ROOT),
-            "SIYU_PII_KEY": "siyu-test-stack-key",  # required outside the demo, as in .env
-            "SIYU_TASK_RETRIES": "0",
-            "NO_COLOR": "1",
-        })
+        env.update(
+            {
+                "AIRFLOW_HOME": str(airflow_home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(airflow_home / "plugins"),  # empty, as in the image
+                "AIRFLOW__CORE__EXECUTOR": self.executor,
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.metadata_url.replace(
+                    "postgresql://", "postgresql+psycopg2://"
+                ),
+                "AIRFLOW__CELERY__BROKER_URL": f"{REDIS}/{self.redis_db}",
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.metadata_url,
+                "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
+                "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
+                "AIRFLOW__API__PORT": str(self.api_port),
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.api_port}/execution/",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+                "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                # Test-only economies on a shared 2-core machine: the DAG files do not change during a
+                # test, so parse each once (not every 30 s); one api-server worker instead of four.
+                "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
+                "AIRFLOW__API__WORKERS": "1",
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+                "AIRFLOW__CORE__PARALLELISM": "4",
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+                "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+                "SIYU_HOME": str(self.home / "siyu"),
+                "SIYU_PROJECT_ROOT": str(ROOT),
+                "SIYU_PII_KEY": "siyu-test-stack-key",  # required outside the demo, as in .env
+                "SIYU_TASK_RETRIES": "0",
+                "NO_COLOR": "1",
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -139,11 +147,13 @@ class Stack:
         redis.Redis.from_url(f"{REDIS}/{self.redis_db}").flushdb()
 
     def cli(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
-        result = subprocess.run([AIRFLOW, *args], env=self.env, capture_output=True, text=True,
-                                timeout=timeout)
+        result = subprocess.run(
+            [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         if check and result.returncode != 0:
             raise RuntimeError(
-                f"airflow {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+                f"airflow {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+            )
         return result
 
     def start(self, save_template: bool = False) -> str | None:
@@ -169,7 +179,11 @@ class Stack:
         for name, args in commands.items():
             out = (logs / f"{name}.log").open("w")
             self.processes[name] = subprocess.Popen(
-                [AIRFLOW, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [AIRFLOW, *args],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         return saved
 
@@ -226,17 +240,26 @@ class Stack:
     def runs(self, dag_id: str) -> list[dict]:
         rows = self.query(
             "select run_id, run_type, state, logical_date, start_date, end_date from dag_run "
-            "where dag_id = %s order by id", dag_id)
+            "where dag_id = %s order by id",
+            dag_id,
+        )
         keys = ("run_id", "run_type", "state", "logical_date", "start_date", "end_date")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def asset_events(self, uri: str) -> list[dict]:
         rows = self.query(
             "select e.extra, e.timestamp, e.source_dag_id, e.source_run_id from asset_event e "
-            "join asset a on a.id = e.asset_id where a.uri = %s order by e.id", uri)
+            "join asset a on a.id = e.asset_id where a.uri = %s order by e.id",
+            uri,
+        )
         return [{"extra": r[0], "timestamp": r[1], "dag_id": r[2], "run_id": r[3]} for r in rows]
 
     def xcom(self, dag_id: str, run_id: str, task_id: str):
-        rows = self.query("select value from xcom where dag_id = %s and run_id = %s and task_id = %s "
-                          "and key = 'return_value'", dag_id, run_id, task_id)
+        rows = self.query(
+            "select value from xcom where dag_id = %s and run_id = %s and task_id = %s "
+            "and key = 'return_value'",
+            dag_id,
+            run_id,
+            task_id,
+        )
         return rows[0][0] if rows else None

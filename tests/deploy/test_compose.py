@@ -12,8 +12,14 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = ("POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY",
-           "SIYU_PII_KEY", "AIRFLOW_CONN_SIYU_WECOM")
+SECRETS = (
+    "POSTGRES_PASSWORD",
+    "AIRFLOW_FERNET_KEY",
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_API_SECRET_KEY",
+    "SIYU_PII_KEY",
+    "AIRFLOW_CONN_SIYU_WECOM",
+)
 
 
 def compose():
@@ -34,8 +40,13 @@ def compose_command() -> list[str]:
 
 def config(env_file: Path, *args: str) -> subprocess.CompletedProcess:
     files = ["--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yaml")]
-    return subprocess.run([*compose_command(), *files, *args, "config"], capture_output=True, text=True,
-                          cwd=ROOT, env={k: v for k, v in os.environ.items() if k not in SECRETS})
+    return subprocess.run(
+        [*compose_command(), *files, *args, "config"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k not in SECRETS},
+    )
 
 
 def test_compose_validates_with_the_secrets_of_env_example(tmp_path):
@@ -46,15 +57,26 @@ def test_compose_validates_with_the_secrets_of_env_example(tmp_path):
     result = config(env_file, "--profile", "demo")
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    assert {"postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-            "airflow-triggerer", "airflow-worker", "airflow-worker-local", "airflow-init",
-            "siyu-wecom"} <= set(services)
+    assert {
+        "postgres",
+        "redis",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "airflow-worker-local",
+        "airflow-init",
+        "siyu-wecom",
+    } <= set(services)
 
 
 @pytest.mark.parametrize("missing", SECRETS)
 def test_every_secret_is_required(tmp_path, missing):
-    lines = [line + "filled" if line.endswith("=") and not line.startswith(missing + "=") else line
-             for line in (ROOT / ".env.example").read_text().splitlines()]
+    lines = [
+        line + "filled" if line.endswith("=") and not line.startswith(missing + "=") else line
+        for line in (ROOT / ".env.example").read_text().splitlines()
+    ]
     env_file = tmp_path / ".env"
     env_file.write_text("\n".join(lines) + "\n")
     result = config(env_file)

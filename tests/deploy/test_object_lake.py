@@ -30,8 +30,11 @@ def s3(monkeypatch):
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
     endpoint = f"http://127.0.0.1:{port}"
     import boto3
@@ -61,8 +64,10 @@ def test_land_build_and_publish_from_an_s3_lake(s3, tmp_path, monkeypatch):
         lake.write(Partition(source, entity, DAY1), table(source, entity, rows))
     listed = client.list_objects_v2(Bucket=BUCKET, Prefix="lake/raw/appdb/orders/")["Contents"]
     keys = {o["Key"] for o in listed}
-    assert keys == {f"lake/raw/appdb/orders/dt={DAY1}/part-0000.parquet",
-                    f"lake/raw/appdb/orders/dt={DAY1}/_manifest.json"}, keys
+    assert keys == {
+        f"lake/raw/appdb/orders/dt={DAY1}/part-0000.parquet",
+        f"lake/raw/appdb/orders/dt={DAY1}/_manifest.json",
+    }, keys
     assert lake.partitions("appdb", "orders") == [DAY1]
     assert not (tmp_path / "lake").exists()  # nothing fell back to local disk
 

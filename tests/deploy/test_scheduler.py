@@ -57,8 +57,16 @@ def wecom_connection(port: int, secret: str | None = None) -> str:
     the ID conversion needs)."""
     from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET, unpaced_rates
 
-    return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "login": DEMO_CORPID,
-                       "password": secret or DEMO_SECRET, "extra": {"rates": unpaced_rates()}})
+    return json.dumps(
+        {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": port,
+            "login": DEMO_CORPID,
+            "password": secret or DEMO_SECRET,
+            "extra": {"rates": unpaced_rates()},
+        }
+    )
 
 
 def idconvert_secret() -> str:
@@ -77,15 +85,22 @@ def source_rows(appdb: Path, table: str, key: str, before: dt.datetime) -> set:
     import sqlite3
 
     with sqlite3.connect(appdb) as con:
-        return {r[0] for r in con.execute(f"select {key} from {table} where updated_at < ?",
-                                          (before.isoformat(sep=" "),))}
+        return {
+            r[0]
+            for r in con.execute(
+                f"select {key} from {table} where updated_at < ?", (before.isoformat(sep=" "),)
+            )
+        }
 
 
 def lake_rows(lake: Path, entity: str, key: str, through: str) -> set:
     import duckdb
 
-    files = sorted(str(p) for p in (lake / "raw/appdb" / entity).glob("dt=*/*.parquet")
-                   if p.parent.name.removeprefix("dt=") <= through)
+    files = sorted(
+        str(p)
+        for p in (lake / "raw/appdb" / entity).glob("dt=*/*.parquet")
+        if p.parent.name.removeprefix("dt=") <= through
+    )
     with duckdb.connect() as con:
         return {r[0] for r in con.execute(f"select distinct {key} from read_parquet(?)", [files]).fetchall()}
 
@@ -98,13 +113,17 @@ def tables_equal(left: Path, right: Path) -> dict[str, int]:
     with duckdb.connect() as con:
         con.execute(f"attach '{left}' as a (read_only)")
         con.execute(f"attach '{right}' as b (read_only)")
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'a' order by 1"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'a' order by 1"
+            ).fetchall()
+        ]
         for name in names:
             diff = con.execute(
                 f"select count(*) from ((select * from a.{name} except all select * from b.{name})"
-                f" union all (select * from b.{name} except all select * from a.{name}))").fetchall()
+                f" union all (select * from b.{name} except all select * from a.{name}))"
+            ).fetchall()
             assert diff[0][0] == 0, f"published {name} differs from the dags test build: {diff[0][0]} rows"
             counts[name] = con.execute(f"select count(*) from a.{name}").fetchall()[0][0]
     return counts
@@ -126,8 +145,11 @@ def chain_done(stack: Stack, count: int) -> list[dict] | None:
 
 
 def durations(stack: Stack, dag_id: str) -> list[float]:
-    return [round((r["end_date"] - r["start_date"]).total_seconds(), 1) for r in stack.runs(dag_id)
-            if r["end_date"] and r["start_date"]]
+    return [
+        round((r["end_date"] - r["start_date"]).total_seconds(), 1)
+        for r in stack.runs(dag_id)
+        if r["end_date"] and r["start_date"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +160,11 @@ def shared(tmp_path_factory):
     from siyu_dev.simulator.world import build_world
 
     day1 = china_today() - dt.timedelta(days=1)
-    state = {"day1": day1, "world": build_world(people=120, days=8, seed=5, end=day1 + dt.timedelta(days=1)),
-             "tmp": tmp_path_factory.mktemp("shared")}
+    state = {
+        "day1": day1,
+        "world": build_world(people=120, days=8, seed=5, end=day1 + dt.timedelta(days=1)),
+        "tmp": tmp_path_factory.mktemp("shared"),
+    }
     yield state
     if state.get("template"):
         Stack.drop_template(state["template"])
@@ -170,18 +195,26 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path, shared):
     wecom_port = free_port()
     wecom, _ = serve(sim / "wecom_state.json", port=wecom_port, as_of=run_moment(day1))
     robot = serve_robot()
-    stack = Stack(tmp_path, executor, template=shared.get("template"), extra_env={
-        "AIRFLOW_CONN_SIYU_WECOM": wecom_connection(wecom_port),
-        "AIRFLOW_CONN_SIYU_WECOM_IDCONVERT": wecom_connection(wecom_port, idconvert_secret()),
-        "AIRFLOW_CONN_SIYU_ALERTS": robot_connection(robot),
-    })
+    stack = Stack(
+        tmp_path,
+        executor,
+        template=shared.get("template"),
+        extra_env={
+            "AIRFLOW_CONN_SIYU_WECOM": wecom_connection(wecom_port),
+            "AIRFLOW_CONN_SIYU_WECOM_IDCONVERT": wecom_connection(wecom_port, idconvert_secret()),
+            "AIRFLOW_CONN_SIYU_ALERTS": robot_connection(robot),
+        },
+    )
     report: dict = {"executor": executor, "days": [day1.isoformat(), day2.isoformat()]}
     previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # stop the stack when killed
     try:
         saved = stack.start(save_template="template" not in shared)
         shared.setdefault("template", saved)
-        stack.wait("the seven DAGs parsed", lambda: len(stack.query(
-            "select dag_id from dag where dag_id like %s", "siyu_%")) >= 7, 300)
+        stack.wait(
+            "the seven DAGs parsed",
+            lambda: len(stack.query("select dag_id from dag where dag_id like %s", "siyu_%")) >= 7,
+            300,
+        )
         # the landing watch stays paused: its deadline is a clock time, which a test cannot wait for
         # (tests/dags/test_watch.py checks it)
         stack.cli("dags", "unpause", "-y", "--treat-dag-id-as-regex", "^siyu_(?!watch_)")
@@ -206,21 +239,24 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path, shared):
         check_day(stack, home, day2, count=2)
         report["landed"].update(landed_vs_source(home, day2))
         # a date already run cannot be triggered again: clearing its run redoes it (README)
-        again = stack.cli("dags", "trigger", "siyu_ingest_appdb", "--logical-date", day2.isoformat(),
-                          check=False)
+        again = stack.cli(
+            "dags", "trigger", "siyu_ingest_appdb", "--logical-date", day2.isoformat(), check=False
+        )
         assert again.returncode != 0
         if "screens" not in shared:  # the same pages under either executor: once
             screens = Path(os.environ.get("SIYU_SCREENSHOT_DIR", tmp_path / "screens"))
             report["screens"] = shared["screens"] = screenshots(stack, screens)
-        report["chain"] = {d: [(str(r["start_date"]), str(r["end_date"])) for r in stack.runs(d)]
-                           for d in (*INGEST, *CHAIN)}
+        report["chain"] = {
+            d: [(str(r["start_date"]), str(r["end_date"])) for r in stack.runs(d)] for d in (*INGEST, *CHAIN)
+        }
         report["scheduler_seconds"] = {d: durations(stack, d) for d in (*INGEST, *CHAIN)}
 
         # The published marts equal a `dags test` build of the same lake, day 1 then day 2. Built once
         # (it costs minutes): the other executor's stack lands the same lake and compares with it.
         if "reference" not in shared:
             shared["reference"], report["dags_test_seconds"] = dags_test_build(
-                home, shared["tmp"] / "dags_test", day1, day2)
+                home, shared["tmp"] / "dags_test", day1, day2
+            )
         report["published_rows"] = tables_equal(home / "published" / "siyu.duckdb", shared["reference"])
 
         # WeCom away: its ingest fails and alerts; the app DB lands; the warehouse waits.
@@ -236,19 +272,31 @@ def test_scheduler_runs_the_asset_chain_day_by_day(executor, tmp_path, shared):
             return runs[-1]["state"] == "failed" and appdb[-1]["state"] == "success"
 
         stack.wait("the failed WeCom ingest", wecom_failed, 300)
-        queued = stack.wait("app-DB events queued for the warehouse", lambda: stack.query(
-            "select max(created_at) from asset_dag_run_queue where target_dag_id = 'siyu_warehouse'")[0][0],
-            60)
-        alerts = stack.wait("the failure alert", lambda: [
-            m for m in Robot.received if "siyu_ingest_wecom" in m["body"]["markdown"]["content"]], 60)
+        queued = stack.wait(
+            "app-DB events queued for the warehouse",
+            lambda: stack.query(
+                "select max(created_at) from asset_dag_run_queue where target_dag_id = 'siyu_warehouse'"
+            )[0][0],
+            60,
+        )
+        alerts = stack.wait(
+            "the failure alert",
+            lambda: [m for m in Robot.received if "siyu_ingest_wecom" in m["body"]["markdown"]["content"]],
+            60,
+        )
         text = alerts[0]["body"]["markdown"]["content"]
         assert f"for {day1.isoformat()}" in text and "land_snapshot" in text, text
         assert alerts[0]["path"] == "/cgi-bin/webhook/send?key=robot-key"
         report["alert"] = text
         # two scheduler heartbeats (5 s each) after the events: it has weighed them and not run it
-        stack.wait("the scheduler past the queued events", lambda: (stack.query(
-            "select max(latest_heartbeat) from job where job_type = 'SchedulerJob'")[0][0]
-            > queued + dt.timedelta(seconds=10)), 60)
+        stack.wait(
+            "the scheduler past the queued events",
+            lambda: (
+                stack.query("select max(latest_heartbeat) from job where job_type = 'SchedulerJob'")[0][0]
+                > queued + dt.timedelta(seconds=10)
+            ),
+            60,
+        )
         assert len(stack.runs("siyu_warehouse")) == warehouse_runs, "the warehouse ran without WeCom"
         assert len(stack.runs("siyu_ingest_idconvert")) == 2
     finally:
@@ -282,12 +330,26 @@ def screenshots(stack: Stack, folder: Path) -> dict[str, int]:
     sizes = {}
     for name, path in SCREENS.items():
         with tempfile.TemporaryDirectory() as profile:
-            subprocess.run([
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--window-size=1400,900", "--virtual-time-budget=15000",
-                f"--screenshot={folder / (name + '.png')}", f"http://127.0.0.1:{stack.api_port}{path}",
-            ], capture_output=True, timeout=120, check=True)
+            subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={profile}",
+                    "--window-size=1400,900",
+                    "--virtual-time-budget=15000",
+                    f"--screenshot={folder / (name + '.png')}",
+                    f"http://127.0.0.1:{stack.api_port}{path}",
+                ],
+                capture_output=True,
+                timeout=120,
+                check=True,
+            )
         sizes[name] = (folder / f"{name}.png").stat().st_size
         assert sizes[name] > 20_000, (name, sizes[name])  # a rendered page, not a blank one
     return sizes

@@ -14,9 +14,13 @@ pytestmark = pytest.mark.slow
 
 # The app DB lands incrementally: the demo builds two days, so a source row is in the first day's
 # partition, or the second's, or both (changed on both): count each key once.
-APPDB_KEYS = {"appdb/mp_users": "openid", "appdb/orders": "order_id",
-              "appdb/order_items": "order_id, line_no", "appdb/refunds": "refund_id",
-              "appdb/commissions": "commission_id"}
+APPDB_KEYS = {
+    "appdb/mp_users": "openid",
+    "appdb/orders": "order_id",
+    "appdb/order_items": "order_id, line_no",
+    "appdb/refunds": "refund_id",
+    "appdb/commissions": "commission_id",
+}
 
 
 def landed(home: Path, entity: str) -> int:
@@ -24,10 +28,15 @@ def landed(home: Path, entity: str) -> int:
     its own dates), so for tracking: every partition; for the app DB: every key landed by the days."""
     if entity in APPDB_KEYS:
         with duckdb.connect() as con:
-            return con.execute(f"select count(*) from (select distinct {APPDB_KEYS[entity]} from "
-                               f"read_parquet('{home}/lake/raw/{entity}/dt=*/*.parquet'))").fetchall()[0][0]
-    days = sorted((home / "lake/raw" / entity).glob("dt=*")) if entity.startswith("tracking/") else [
-        home / "lake/raw" / entity / "dt=2026-11-24"]
+            return con.execute(
+                f"select count(*) from (select distinct {APPDB_KEYS[entity]} from "
+                f"read_parquet('{home}/lake/raw/{entity}/dt=*/*.parquet'))"
+            ).fetchall()[0][0]
+    days = (
+        sorted((home / "lake/raw" / entity).glob("dt=*"))
+        if entity.startswith("tracking/")
+        else [home / "lake/raw" / entity / "dt=2026-11-24"]
+    )
     return sum(json.loads((day / "_manifest.json").read_text())["row_count"] for day in days)
 
 
@@ -55,7 +64,8 @@ def test_ingest_lands_exactly_the_simulators_rows_despite_api_faults(demo_home):
     with duckdb.connect() as con:
         users = con.execute(
             f"select count(distinct openid) from read_parquet('{home}/lake/raw/appdb/mp_users/*/*.parquet') "
-            "where unionid is not null").fetchall()[0][0]
+            "where unionid is not null"
+        ).fetchall()[0][0]
     assert landed(home, "wecom/unionid_links") == users > 0
 
 

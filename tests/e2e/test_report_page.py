@@ -116,4 +116,4 @@ def test_cli_writes_the_page(demo_home, tmp_path):
         env={**env, "SIYU_HOME": str(home)}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    assert out.stat().st_size > 3_000_000 and "data-panel=\"quality\"" in out.read_text(encoding="utf-8")
+    assert out.stat().st_size > 3_000_000 and 'data-panel="quality"' in out.read_text(encoding="utf-8")

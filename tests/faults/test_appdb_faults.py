@@ -20,9 +20,19 @@ NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # the run's wall clock: just
 
 
 def order(order_id: str, updated: dt.datetime) -> dict:
-    return {"order_id": order_id, "openid": "o_1", "status": "paid", "amount": Decimal("99.90"),
-            "pay_method": "wechat", "receiver_phone": None, "province": "广东", "city": "深圳",
-            "paid_at": updated, "created_at": updated, "updated_at": updated}
+    return {
+        "order_id": order_id,
+        "openid": "o_1",
+        "status": "paid",
+        "amount": Decimal("99.90"),
+        "pay_method": "wechat",
+        "receiver_phone": None,
+        "province": "广东",
+        "city": "深圳",
+        "paid_at": updated,
+        "created_at": updated,
+        "updated_at": updated,
+    }
 
 
 def landed(lake: Lake, day: str) -> dict[str, dict]:
@@ -33,11 +43,14 @@ def test_future_updated_at_lands_quarantined_and_good_rows_flow(appdb_engine, tm
     tables.metadata.create_all(appdb_engine)
     lake = Lake(str(tmp_path / "lake"))
     with appdb_engine.begin() as conn:
-        conn.execute(insert(tables.orders), [
-            order("good", dt.datetime(2026, 3, 1, 9)),
-            order("y2099", dt.datetime(2099, 1, 1)),
-            order("tomorrow", dt.datetime(2026, 3, 2, 8)),  # a normal row of the next window
-        ])
+        conn.execute(
+            insert(tables.orders),
+            [
+                order("good", dt.datetime(2026, 3, 1, 9)),
+                order("y2099", dt.datetime(2099, 1, 1)),
+                order("tomorrow", dt.datetime(2026, 3, 2, 8)),  # a normal row of the next window
+            ],
+        )
     land_entity(appdb_engine, lake, "orders", DAY1, KEY, now=NOW)
     rows = landed(lake, DAY1)
     assert set(rows) == {"good", "y2099"}
@@ -56,15 +69,22 @@ def test_sqlite_timestamps_stored_as_text_are_read_or_quarantined(tmp_path):
     with engine.begin() as conn:
         conn.execute(insert(tables.orders), [order("canonical", dt.datetime(2026, 3, 1, 9))])
         stored = {  # what another writer of the same table puts there
-            "iso_t": "'2026-03-01T10:00:00'", "iso_z": "'2026-03-01T11:00:00Z'",
-            "slashes": "'2026/03/01 12:00:00'", "epoch_s": "1772366400", "epoch_ms": "1772370000000",
+            "iso_t": "'2026-03-01T10:00:00'",
+            "iso_z": "'2026-03-01T11:00:00Z'",
+            "slashes": "'2026/03/01 12:00:00'",
+            "epoch_s": "1772366400",
+            "epoch_ms": "1772370000000",
             "offset": "'2026-03-01T23:00:00+08:00'",  # 2026-03-01 15:00 UTC: China day 03-01
-            "junk": "'yesterday'", "next_day": "'2026-03-02T05:00:00'",
+            "junk": "'yesterday'",
+            "next_day": "'2026-03-02T05:00:00'",
         }
         for order_id, value in stored.items():
-            conn.execute(text(
-                "insert into orders (order_id, openid, status, amount, created_at, updated_at, paid_at) "
-                f"values ('{order_id}', 'o_1', 'paid', 10, {value}, {value}, {value})"))
+            conn.execute(
+                text(
+                    "insert into orders (order_id, openid, status, amount, created_at, updated_at, paid_at) "
+                    f"values ('{order_id}', 'o_1', 'paid', 10, {value}, {value}, {value})"
+                )
+            )
     land_entity(engine, lake, "orders", DAY1, KEY, now=NOW)
     rows = landed(lake, DAY1)
     good = {"canonical", "iso_t", "iso_z", "slashes", "epoch_s", "epoch_ms", "offset"}
@@ -75,7 +95,8 @@ def test_sqlite_timestamps_stored_as_text_are_read_or_quarantined(tmp_path):
     assert rows["offset"]["updated_at"] == dt.datetime(2026, 3, 1, 15, tzinfo=dt.UTC)
     assert rows["junk"]["quarantine_reason"] == (
         "paid_at 'yesterday' is not a time; created_at 'yesterday' is not a time; "
-        "updated_at 'yesterday' is not a time")
+        "updated_at 'yesterday' is not a time"
+    )
     land_entity(engine, lake, "orders", DAY2, KEY, now=NOW + dt.timedelta(days=1))
     assert "next_day" in landed(lake, DAY2)
 
@@ -87,8 +108,11 @@ def test_rerun_of_a_past_date_keeps_its_partition_after_a_row_was_updated(appdb_
         conn.execute(insert(tables.orders), [order(f"O{i}", dt.datetime(2026, 3, 1, i)) for i in range(5)])
     first = land_entity(appdb_engine, lake, "orders", DAY1, KEY, now=NOW)
     with appdb_engine.begin() as conn:  # O2 changes on day 2: its updated_at leaves day 1's window
-        conn.execute(update(tables.orders).where(tables.orders.c.order_id == "O2")
-                     .values(status="completed", updated_at=dt.datetime(2026, 3, 2, 10)))
+        conn.execute(
+            update(tables.orders)
+            .where(tables.orders.c.order_id == "O2")
+            .values(status="completed", updated_at=dt.datetime(2026, 3, 2, 10))
+        )
     land_entity(appdb_engine, lake, "orders", DAY2, KEY, now=NOW)
     again = land_entity(appdb_engine, lake, "orders", DAY1, KEY, now=NOW + dt.timedelta(days=3))
     assert again.files == first.files and set(landed(lake, DAY1)) == {f"O{i}" for i in range(5)}

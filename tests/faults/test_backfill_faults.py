@@ -16,8 +16,12 @@ pytestmark = pytest.mark.slow
 
 def temp_tables(warehouse) -> list[str]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_name like '%dbt_tmp%'").fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_name like '%dbt_tmp%'"
+            ).fetchall()
+        ]
 
 
 def test_backfill_then_the_later_date_again(tmp_path, monkeypatch):

@@ -18,21 +18,25 @@ DAY = "2026-01-01"
 SECRET = "pii-key-that-must-never-leak"
 
 
-@pytest.mark.parametrize("condition", [
-    "getenv('SIYU_PII_KEY') is not null",
-    "(select count(*) from read_csv('/etc/passwd')) > 0",
-    "events_7d > 0; copy (select 1) to '/tmp/x'",
-    "customer_rfm.segment = 'x'",
-    "not_a_feature = 1",
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "getenv('SIYU_PII_KEY') is not null",
+        "(select count(*) from read_csv('/etc/passwd')) > 0",
+        "events_7d > 0; copy (select 1) to '/tmp/x'",
+        "customer_rfm.segment = 'x'",
+        "not_a_feature = 1",
+    ],
+)
 def test_unsafe_tag_conditions_are_refused(condition):
     with pytest.raises(UnsafeSQL):
         checked_condition(condition, ["events_7d", "city"])
 
 
 def test_safe_conditions_are_regenerated_with_quoted_names():
-    assert checked_condition('"my col" >= 2 and city in (\'上海\', \'x\'\'y\')', ["my col", "city"]) == (
-        '"my col" >= 2 AND "city" IN (\'上海\', \'x\'\'y\')')
+    assert checked_condition("\"my col\" >= 2 and city in ('上海', 'x''y')", ["my col", "city"]) == (
+        "\"my col\" >= 2 AND \"city\" IN ('上海', 'x''y')"
+    )
 
 
 def test_the_evaluation_connection_cannot_reach_files_or_be_reopened():
@@ -46,8 +50,11 @@ def test_the_evaluation_connection_cannot_reach_files_or_be_reopened():
 @pytest.fixture
 def project_copy(tmp_path, monkeypatch):
     """The dbt project copied, so a test can change its seeds; SIYU_PROJECT_ROOT points at it."""
-    shutil.copytree(project_root() / "dbt_project", tmp_path / "root" / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    shutil.copytree(
+        project_root() / "dbt_project",
+        tmp_path / "root" / "dbt_project",
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+    )
     monkeypatch.setenv("SIYU_PROJECT_ROOT", str(tmp_path / "root"))
     monkeypatch.setenv("SIYU_PII_KEY", SECRET)
     return tmp_path / "root" / "dbt_project"
@@ -68,12 +75,20 @@ def test_a_tag_reading_the_environment_fails_the_build_naming_the_tag(project_co
     assert SECRET.encode() not in warehouse.read_bytes()
 
 
-@pytest.mark.parametrize("extra_vars, message", [
-    ({"rfm_window_days": "365) or (getenv('SIYU_PII_KEY') is not null"},
-     "var rfm_window_days must be a number"),
-    ({"order_quarantine_checks": [["getenv('SIYU_PII_KEY') is not null", "x"]]}, "is not allowed: getenv\\("),
-    ({"tier1_cities": "上海"}, "var tier1_cities must be a list"),
-])
+@pytest.mark.parametrize(
+    "extra_vars, message",
+    [
+        (
+            {"rfm_window_days": "365) or (getenv('SIYU_PII_KEY') is not null"},
+            "var rfm_window_days must be a number",
+        ),
+        (
+            {"order_quarantine_checks": [["getenv('SIYU_PII_KEY') is not null", "x"]]},
+            "is not allowed: getenv\\(",
+        ),
+        ({"tier1_cities": "上海"}, "var tier1_cities must be a list"),
+    ],
+)
 def test_vars_that_would_smuggle_sql_fail_at_run_start(tmp_path, monkeypatch, extra_vars, message):
     monkeypatch.setenv("SIYU_PII_KEY", SECRET)
     with pytest.raises(DbtBuildError, match=message):

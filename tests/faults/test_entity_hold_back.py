@@ -49,10 +49,12 @@ def home(tmp_path, monkeypatch):
 def marts(home) -> dict[str, list]:
     with duckdb.connect(str(home / "wh.duckdb"), read_only=True) as con:
         return {
-            "amounts": sorted({a for (a,) in con.execute(
-                "select amount from main_marts.fct_orders").fetchall()}),
-            "users": sorted(u for (u,) in con.execute(
-                "select mp_openid from main_staging.stg_appdb__mp_users").fetchall()),
+            "amounts": sorted(
+                {a for (a,) in con.execute("select amount from main_marts.fct_orders").fetchall()}
+            ),
+            "users": sorted(
+                u for (u,) in con.execute("select mp_openid from main_staging.stg_appdb__mp_users").fetchall()
+            ),
         }
 
 

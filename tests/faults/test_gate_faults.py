@@ -17,8 +17,10 @@ DAY1, DAY2 = "2026-01-01", "2026-01-02"
 
 
 def orders(n: int, amount: str = "88.00") -> list[dict]:
-    return [order(f"ord{i:03d}", f"o_{i}", "paid", amount, "2025-12-31T03:00:00", "2025-12-31T03:00:00")
-            for i in range(n)]
+    return [
+        order(f"ord{i:03d}", f"o_{i}", "paid", amount, "2025-12-31T03:00:00", "2025-12-31T03:00:00")
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -55,8 +57,11 @@ def test_many_bad_orders_still_stop_the_run_naming_entity_and_field(lake):
     for row in bad[:11]:  # over 10 rows and over 1 %
         row["amount"] = Decimal("-1.00")
     land(lake, DAY1, orders=bad)
-    with pytest.raises(QualityGateError, match=r"raw\.appdb\.orders: expect_column_values_to_be_between"
-                                               r"\(amount\): 11 unexpected"):
+    with pytest.raises(
+        QualityGateError,
+        match=r"raw\.appdb\.orders: expect_column_values_to_be_between"
+        r"\(amount\): 11 unexpected",
+    ):
         run_raw_gate(DAY1)
 
 
@@ -95,8 +100,17 @@ def refunds(n: int, amount: str) -> list[dict]:
     from tests.dbt.conftest import ts
 
     at = ts("2025-12-31T06:00:00")
-    return [{"refund_id": f"rf{i:03d}", "order_id": f"ord{i:03d}", "amount": Decimal(amount),
-             "reason": "size", "created_at": at, "updated_at": at} for i in range(n)]
+    return [
+        {
+            "refund_id": f"rf{i:03d}",
+            "order_id": f"ord{i:03d}",
+            "amount": Decimal(amount),
+            "reason": "size",
+            "created_at": at,
+            "updated_at": at,
+        }
+        for i in range(n)
+    ]
 
 
 def test_refunds_landing_x100_stop_the_run_too(lake):

@@ -26,18 +26,39 @@ def chromium() -> str:
 
 def dom(page: Path) -> str:
     with tempfile.TemporaryDirectory() as profile:
-        args = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom", page.as_uri()]
+        args = [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            page.as_uri(),
+        ]
         return subprocess.run(args, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
 def test_data_docs_show_failing_values_as_text(tmp_path):
     suite = tmp_path / "raw.demo.contacts.json"
-    suite.write_text(json.dumps({"name": "raw.demo.contacts", "expectations": [
-        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "remark", "value_set": ["ok"]},
-         "meta": {"severity": "critical"}},
-    ]}))
+    suite.write_text(
+        json.dumps(
+            {
+                "name": "raw.demo.contacts",
+                "expectations": [
+                    {
+                        "type": "expect_column_values_to_be_in_set",
+                        "kwargs": {"column": "remark", "value_set": ["ok"]},
+                        "meta": {"severity": "critical"},
+                    },
+                ],
+            }
+        )
+    )
     frame = pd.DataFrame({"remark": ["ok", PAYLOAD, "<script>document.title='pwned'</script>"]})
     result = run_suite(suite, frame, tmp_path / "docs")
     assert result.critical_failures[0].sample[0] == PAYLOAD  # the JSON result keeps the value as is

@@ -21,8 +21,10 @@ def warehouse(path: Path, run: int, rows: int = 200_000) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists main_marts")
         for name in ("dim_customers", "fct_orders", "customer_tags"):
-            con.execute(f"create or replace table main_marts.{name} as select i as id, {run} as run, "
-                        f"md5(i::varchar) as filler from range({rows}) t(i)")
+            con.execute(
+                f"create or replace table main_marts.{name} as select i as id, {run} as run, "
+                f"md5(i::varchar) as filler from range({rows}) t(i)"
+            )
     return path
 
 
@@ -34,8 +36,10 @@ def versions_seen(published: Path) -> tuple[set[int], set[int]]:
     return in_duckdb, in_parquet
 
 
-PUBLISHER = ("import sys; from pathlib import Path; from siyu.publish import publish; p = Path(sys.argv[2]); "
-             "publish(Path(sys.argv[1]), p, p.parent / 'parquet', date=sys.argv[3])")
+PUBLISHER = (
+    "import sys; from pathlib import Path; from siyu.publish import publish; p = Path(sys.argv[2]); "
+    "publish(Path(sys.argv[1]), p, p.parent / 'parquet', date=sys.argv[3])"
+)
 
 
 def publish_to(wh: Path, published: Path, date: str) -> list[str]:
@@ -78,8 +82,11 @@ def tiny_disk(tmp_path):
 def test_a_full_disk_fails_saying_so_and_the_retry_works(tmp_path, tiny_disk):
     published = tiny_disk / "published" / "siyu.duckdb"
     publish_to(warehouse(tmp_path / "small.duckdb", 1, rows=1000), published, "2026-01-01")
-    with pytest.raises(PublishError, match=r"disk full while publishing 2026-01-02 .* current publication is "
-                                           r"unchanged"):
+    with pytest.raises(
+        PublishError,
+        match=r"disk full while publishing 2026-01-02 .* current publication is "
+        r"unchanged",
+    ):
         publish_to(warehouse(tmp_path / "big.duckdb", 2), published, "2026-01-02")
     assert versions_seen(published) == ({1}, {1}) and publication(published)["dt"] == "2026-01-01"
     assert [p.name for p in (published.parent / "versions").iterdir() if p.name.startswith(".")] == []

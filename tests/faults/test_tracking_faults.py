@@ -34,8 +34,13 @@ def setup(tmp_path):
 def test_misnamed_files_are_quarantined_and_land_once_renamed(tmp_path):
     inbox, lake, ledger = setup(tmp_path)
     write(inbox, "c1/2026-03-01/10.jsonl", [event("good")])
-    misnamed = ["c1/2026-03-01/10.json", "c1/20260301/11.jsonl", "c1/2026-03-01/25.jsonl",
-                "2026-03-01.jsonl", "c1/2026-02-30/09.jsonl"]
+    misnamed = [
+        "c1/2026-03-01/10.json",
+        "c1/20260301/11.jsonl",
+        "c1/2026-03-01/25.jsonl",
+        "2026-03-01.jsonl",
+        "c1/2026-02-30/09.jsonl",
+    ]
     for i, rel in enumerate(misnamed):
         write(inbox, rel, [event(f"m{i}")])
     write(inbox, "c1/2026-03-01/.12.jsonl.part", [event("uploading")])  # still being written
@@ -43,8 +48,10 @@ def test_misnamed_files_are_quarantined_and_land_once_renamed(tmp_path):
     assert [r["event_id"] for r in rows(lake, "2026-03-01")] == ["good"]
     quarantined = {q["source_file"]: q["reason"] for q in rows(lake, "2026-03-01", "events_quarantine")}
     assert set(quarantined) == set(misnamed)
-    assert all(r.startswith("misnamed file: expected <collector>/<YYYY-MM-DD>/<HH>.jsonl") for r in
-               quarantined.values())
+    assert all(
+        r.startswith("misnamed file: expected <collector>/<YYYY-MM-DD>/<HH>.jsonl")
+        for r in quarantined.values()
+    )
     # renamed to the pattern, the next run lands it; the misnamed name is not reported twice
     (inbox / misnamed[0]).rename(inbox / "c1/2026-03-01/13.jsonl")
     land_events(inbox, lake, ledger, "2026-03-02")
@@ -65,9 +72,11 @@ def test_same_event_id_with_another_payload_is_quarantined_not_dropped(tmp_path)
     day1 = rows(lake, "2026-03-01", "events_quarantine")
     day2 = rows(lake, "2026-03-02", "events_quarantine")
     assert [(q["source_file"], q["line_no"], q["reason"]) for q in day1] == [
-        ("c2/2026-03-01/10.jsonl", 1, "event_id e2 seen before with another payload")]
+        ("c2/2026-03-01/10.jsonl", 1, "event_id e2 seen before with another payload")
+    ]
     assert [(q["source_file"], q["reason"]) for q in day2] == [
-        ("c1/2026-03-02/00.jsonl", "event_id e1 seen before with another payload")]
+        ("c1/2026-03-02/00.jsonl", "event_id e1 seen before with another payload")
+    ]
 
 
 def test_corrupt_gzip_redelivered_under_the_same_name_is_read_again(tmp_path):
@@ -94,7 +103,10 @@ def test_backlog_files_land_in_their_own_dates_so_a_backfill_finds_them(tmp_path
         write(inbox, f"c1/{day}/10.jsonl", [event(f"e{day[-1]}", ts=f"{day}T10:00:00Z")])
     land_events(inbox, lake, ledger, "2026-03-03")  # first run over a backlog
     assert {d: [r["event_id"] for r in rows(lake, d)] for d in lake.partitions("tracking", "events")} == {
-        "2026-03-01": ["e1"], "2026-03-02": ["e2"], "2026-03-03": ["e3"]}
+        "2026-03-01": ["e1"],
+        "2026-03-02": ["e2"],
+        "2026-03-03": ["e3"],
+    }
     before = lake.manifest(Partition("tracking", "events", "2026-03-03")).files
     land_events(inbox, lake, ledger, "2026-03-01")  # backfill of an earlier date: same partition
     assert [r["event_id"] for r in rows(lake, "2026-03-01")] == ["e1"]

@@ -16,8 +16,13 @@ DAY = "2026-01-01"
 
 
 def event(event_id: str, ts: str, openid: str = "o_alice") -> dict:
-    return {"event_id": event_id, "openid": openid, "event": "page_view",
-            "ts": dt.datetime.fromisoformat(ts).replace(tzinfo=dt.UTC), "source_file": f"c1/{DAY}/10.jsonl"}
+    return {
+        "event_id": event_id,
+        "openid": openid,
+        "event": "page_view",
+        "ts": dt.datetime.fromisoformat(ts).replace(tzinfo=dt.UTC),
+        "source_file": f"c1/{DAY}/10.jsonl",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,8 @@ def con(tmp_path_factory):
         event("y2100", "2100-01-01T00:00:00"),
     ]
     rows["tracking", "events_quarantine"] = [
-        {"source_file": f"c1/{DAY}/11.json", "line_no": None, "reason": "misnamed file: expected ..."}]
+        {"source_file": f"c1/{DAY}/11.json", "line_no": None, "reason": "misnamed file: expected ..."}
+    ]
     unreadable = order("ord_text", "o_alice", "paid", "10.00", "2025-12-31T03:00:00", "2025-12-31T03:00:00")
     unreadable.update(updated_at=None, quarantine_reason="updated_at 'yesterday' is not a time")
     rows["appdb", "orders"] = [
@@ -82,6 +88,7 @@ def test_rows_set_aside_feed_no_identity_edge(con):
     lefts = {left for _, left, _ in edges}
     assert "o_alice" in lefts  # the good rows still give their evidence
     assert not lefts & {"o_epoch", "o_ghost"}
-    identifiers = {i for (i,) in con.execute(
-        "select identifier from main_marts.customer_identifiers").fetchall()}
+    identifiers = {
+        i for (i,) in con.execute("select identifier from main_marts.customer_identifiers").fetchall()
+    }
     assert not identifiers & {"o_epoch", "o_ghost"}

@@ -23,13 +23,25 @@ S1, RUN = "2026-03-01", "2026-03-10"
 
 
 def follow(euid: str) -> dict:
-    return {"external_userid": euid, "userid": "s1", "createtime": ts("2026-02-20T02:00:00"), "tags": [],
-            "add_way": 1}
+    return {
+        "external_userid": euid,
+        "userid": "s1",
+        "createtime": ts("2026-02-20T02:00:00"),
+        "tags": [],
+        "add_way": 1,
+    }
 
 
 def consent(event_id: str, openid: str, action: str, source: str, at: str) -> dict:
-    return {"event_id": event_id, "openid": openid, "purpose": "marketing", "action": action,
-            "source": source, "occurred_at": ts(at), "updated_at": ts(at)}
+    return {
+        "event_id": event_id,
+        "openid": openid,
+        "purpose": "marketing",
+        "action": action,
+        "source": source,
+        "occurred_at": ts(at),
+        "updated_at": ts(at),
+    }
 
 
 def opt_outs(home) -> None:
@@ -57,10 +69,14 @@ def built(tmp_path_factory):
         S1: {
             ("wecom", "follow_users"): [follow("e_a"), follow("e_c"), follow("e_e")],
             ("wecom", "external_contacts"): [
-                contact("e_a", "u_a"), contact("e_c", None), contact("e_e", "u_e")],
+                contact("e_a", "u_a"),
+                contact("e_c", None),
+                contact("e_e", "u_e"),
+            ],
             ("appdb", "mp_users"): users,
-            ("appdb", "orders"): [order("ord_a", "o_a", "paid", "80.00", "2026-02-02T02:00:00",
-                                        "2026-02-02T02:00:00")],
+            ("appdb", "orders"): [
+                order("ord_a", "o_a", "paid", "80.00", "2026-02-02T02:00:00", "2026-02-02T02:00:00")
+            ],
             ("appdb", "consent_events"): [
                 consent("ce1", "o_a", "opt_in", "mp_subscribe", "2026-02-01T03:00:00"),
                 consent("ce2", "o_b", "opt_out", "customer_service", "2026-02-03T03:00:00"),
@@ -141,8 +157,10 @@ def test_the_published_export_leaves_out_who_may_not_be_contacted(built, tmp_pat
     publish(warehouse, published, tmp_path / "published" / "parquet", date=RUN)
     manifest = export_date(published, tmp_path / "exports", RUN)
     with duckdb.connect(str(published), read_only=True) as con:
-        blocked = {r[0] for r in con.execute(
-            "select customer_id from customer_consent where not can_contact").fetchall()}
+        blocked = {
+            r[0]
+            for r in con.execute("select customer_id from customer_consent where not can_contact").fetchall()
+        }
         customers = con.execute("select count(*) from dim_customers").fetchall()[0][0]
     profiles = pq.read_table(tmp_path / "exports" / RUN / "customer_profiles.parquet").to_pylist()
     audiences = pq.read_table(tmp_path / "exports" / RUN / "staff_audiences.parquet").to_pylist()

@@ -9,7 +9,9 @@ from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_SECRET
 
 
 def published_db(
-    path, contacts: list[tuple[str, str, str]], tags: list[tuple[str, str]] | None,
+    path,
+    contacts: list[tuple[str, str, str]],
+    tags: list[tuple[str, str]] | None,
     consent: dict[str, tuple[bool, bool]] | None = None,
 ) -> None:
     """contacts: (customer_id, external_userid, staff_userid); tags: (customer_id, tag_name); consent:
@@ -37,12 +39,16 @@ def published_db(
                 "create table customer_tags (customer_id varchar, tag_name varchar, tag_class varchar)"
             )
             con.executemany("insert into customer_tags values (?, ?, 'business')", tags)
-        con.execute("create table customer_consent (customer_id text, can_contact boolean, reason text, "
-                    "can_contact_wecom boolean)")
+        con.execute(
+            "create table customer_consent (customer_id text, can_contact boolean, reason text, "
+            "can_contact_wecom boolean)"
+        )
         for customer in customers:
             can, wecom = (consent or {}).get(customer, (True, True))
-            con.execute("insert into customer_consent values (?, ?, ?, ?)",
-                        [customer, can, "no_decision" if can else "opted_out:app:mp_settings", wecom])
+            con.execute(
+                "insert into customer_consent values (?, ?, ?, ?)",
+                [customer, can, "no_decision" if can else "opted_out:app:mp_settings", wecom],
+            )
 
 
 def client_for(server, **kwargs) -> WeComClient:

@@ -111,8 +111,14 @@ def lake_rows(day: str) -> dict:
             commission("c6", "o6", "e", "code", "6.00", "pending", "2026-03-26"),
         ],
         ("appdb", "refunds"): [
-            {"refund_id": "r5", "order_id": "o5", "amount": Decimal("10.00"), "reason": "过敏",
-             "created_at": ts("2026-03-23T02:00:00"), "updated_at": ts("2026-03-23T02:00:00")},
+            {
+                "refund_id": "r5",
+                "order_id": "o5",
+                "amount": Decimal("10.00"),
+                "reason": "过敏",
+                "created_at": ts("2026-03-23T02:00:00"),
+                "updated_at": ts("2026-03-23T02:00:00"),
+            },
         ],
         ("tracking", "events"): [
             event(1, "e", "2026-02-21"),

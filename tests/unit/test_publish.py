@@ -19,10 +19,14 @@ def build_warehouse(path: Path, run: int) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists main_marts")
         # both marts carry the run number: a reader that sees two different numbers saw a mixed state
-        con.execute(f"create or replace table main_marts.dim_customers as "
-                    f"select i as customer_id, {run} as run from range(2000) t(i)")
-        con.execute(f"create or replace table main_marts.fct_orders as "
-                    f"select i as order_id, i % 2000 as customer_id, {run} as run from range(5000) t(i)")
+        con.execute(
+            f"create or replace table main_marts.dim_customers as "
+            f"select i as customer_id, {run} as run from range(2000) t(i)"
+        )
+        con.execute(
+            f"create or replace table main_marts.fct_orders as "
+            f"select i as order_id, i % 2000 as customer_id, {run} as run from range(5000) t(i)"
+        )
 
 
 READER = """
@@ -51,8 +55,11 @@ def test_reader_never_blocked_nor_mixed(tmp_path):
     warehouse, published = tmp_path / "wh.duckdb", tmp_path / "published" / "siyu.duckdb"
     build_warehouse(warehouse, 0)
     publish(warehouse, published, tmp_path / "published" / "parquet")
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(time.time() + 6)],
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published), str(time.time() + 6)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.5)  # let the reader start and hold the file
     for run in range(1, 6):
         build_warehouse(warehouse, run)
@@ -64,7 +71,9 @@ def test_reader_never_blocked_nor_mixed(tmp_path):
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select distinct run from fct_orders").fetchall() == [(5,)]
     assert sorted(p.name for p in (tmp_path / "published" / "parquet").iterdir()) == [
-        "dim_customers.parquet", "fct_orders.parquet"]
+        "dim_customers.parquet",
+        "fct_orders.parquet",
+    ]
     assert not [p for p in (tmp_path / "published").iterdir() if p.name.startswith(".")]
 
 
@@ -82,8 +91,11 @@ def duckdb_1x(tmp_path_factory) -> Path:
     target = Path(os.environ.get("SIYU_DUCKDB1_DIR", tmp_path_factory.mktemp("duckdb1")))
     if not (target / "duckdb").exists():
         uv = Path(sys.executable).parent / "uv"
-        result = subprocess.run([str(uv), "pip", "install", "-q", "--target", str(target), "duckdb==1.1.3"],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [str(uv), "pip", "install", "-q", "--target", str(target), "duckdb==1.1.3"],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             pytest.skip(f"cannot install duckdb 1.1.3 from the package index: {result.stderr[-300:]}")
     return target
@@ -97,7 +109,11 @@ def test_published_file_opens_in_duckdb_1x(tmp_path, duckdb_1x):
         "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True);"
         "print(duckdb.__version__, con.execute('select count(*), max(run) from fct_orders').fetchall()[0])"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(published)], capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(duckdb_1x)})
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(published)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(duckdb_1x)},
+    )
     assert result.returncode == 0, result.stderr[-1000:]
     assert result.stdout.strip() == "1.1.3 (5000, 3)"

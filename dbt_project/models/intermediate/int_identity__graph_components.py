@@ -40,14 +40,25 @@ def model(dbt, session):
     component = _separate(session, evidence_component)
     kept = component[src] == component[dst]  # the links a separation skipped tie nothing
     rule_mask, replay = node_flags(
-        count, component, src[kept], dst[kept], links["bit"][kept],
-        links["joins_existing"][kept], links["newer_than_src"][kept], links["newer_than_dst"][kept],
+        count,
+        component,
+        src[kept],
+        dst[kept],
+        links["bit"][kept],
+        links["joins_existing"][kept],
+        links["newer_than_src"][kept],
+        links["newer_than_dst"][kept],
     )
     split = component != evidence_component
     split_from = np.where(np.isin(evidence_component, evidence_component[split]), evidence_component, -1)
     labels = pa.Table.from_arrays(
-        [arrow_ints(np.arange(count, dtype=np.int32)), arrow_ints(component.astype(np.int32)),
-         arrow_ints(rule_mask), arrow_ints(replay.astype(np.int8)), arrow_ints(split_from.astype(np.int32))],
+        [
+            arrow_ints(np.arange(count, dtype=np.int32)),
+            arrow_ints(component.astype(np.int32)),
+            arrow_ints(rule_mask),
+            arrow_ints(replay.astype(np.int8)),
+            arrow_ints(split_from.astype(np.int32)),
+        ],
         names=["node_id", "component", "rule_mask", "replay", "split_from"],
     )
     session.register("_components_arrow", labels)
@@ -73,7 +84,9 @@ def _separate(session, component):
     if not together.any():
         return component
     held = np.isin(component, component[pairs["a"][together]])
-    session.register("_components_held", pa.table({"node_id": arrow_ints(np.flatnonzero(held).astype(np.int32))}))
+    session.register(
+        "_components_held", pa.table({"node_id": arrow_ints(np.flatnonzero(held).astype(np.int32))})
+    )
     # the links of those components in the order they are taken; ties broken by the identifiers'
     # anchor order, never by node ids (which differ between builds)
     links = session.execute("""
@@ -87,5 +100,6 @@ def _separate(session, component):
                  least(s.anchor_rank, d.anchor_rank), greatest(s.anchor_rank, d.anchor_rank)
     """).fetchnumpy()
     session.unregister("_components_held")
-    return separated_components(component, links["src"], links["dst"],
-                                pairs["a"][together], pairs["b"][together])
+    return separated_components(
+        component, links["src"], links["dst"], pairs["a"][together], pairs["b"][together]
+    )

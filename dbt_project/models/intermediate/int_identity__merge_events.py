@@ -35,7 +35,9 @@ def model(dbt, session):
     dbt.ref("int_identity__overrides").create_view("_merge_overrides", replace=True)
     # The replayed components' nodes, ranked oldest first (int_identity__replay_nodes: the anchor
     # order); then their merging edges, numbered in the order the evidence arrived.
-    session.execute("create or replace temp table _merge_nodes as select * from _merge_replay_nodes").fetchall()
+    session.execute(
+        "create or replace temp table _merge_nodes as select * from _merge_replay_nodes"
+    ).fetchall()
     session.execute("""
         create or replace temp table _merge_links as
         select row_number() over (
@@ -74,9 +76,16 @@ def model(dbt, session):
     absorbed, surviving, ordinal = replay(
         nodes["seen"], nodes["landed"], links["src"], links["dst"], links["seen"], links["landed"]
     )
-    session.register("_merge_replayed", pa.table(
-        {"absorbed": arrow_ints(absorbed), "surviving": arrow_ints(surviving), "ordinal": arrow_ints(ordinal)}
-    ))
+    session.register(
+        "_merge_replayed",
+        pa.table(
+            {
+                "absorbed": arrow_ints(absorbed),
+                "surviving": arrow_ints(surviving),
+                "ordinal": arrow_ints(ordinal),
+            }
+        ),
+    )
     session.execute("""
         create or replace temp table _merge_log as
         select a.anchored_id as absorbed_id, s.anchored_id as surviving_id,
@@ -122,4 +131,3 @@ def _find(parent: list, x: int) -> int:
     while parent[x] != root:  # path compression
         parent[x], x = root, parent[x]
     return root
-

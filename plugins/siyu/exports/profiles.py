@@ -56,8 +56,10 @@ class NoConsentMart(RuntimeError):
 
 def require_consent(con: duckdb.DuckDBPyConnection) -> None:
     if "customer_consent" not in _tables(con):
-        raise NoConsentMart("the published marts hold no customer_consent: nothing is exported or synced "
-                            "until a warehouse build publishes it (who may be contacted is unknown)")
+        raise NoConsentMart(
+            "the published marts hold no customer_consent: nothing is exported or synced "
+            "until a warehouse build publishes it (who may be contacted is unknown)"
+        )
 
 
 def consent_left_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -70,8 +72,11 @@ def consent_left_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         select count(*), count(distinct k.customer_id) from customer_contacts k
         join customer_consent c using (customer_id) where not c.can_contact_wecom
     """).fetchall()[0]
-    return {"customer_profiles": profiles, "staff_audiences": audiences[0],
-            "staff_audience_customers": audiences[1]}
+    return {
+        "customer_profiles": profiles,
+        "staff_audiences": audiences[0],
+        "staff_audience_customers": audiences[1],
+    }
 
 
 def names_allowed() -> bool:

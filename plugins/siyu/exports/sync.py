@@ -93,7 +93,9 @@ def sync_tags(client: WeComClient, published: Path, dry_run: bool = False, date:
     current = current_tags(client)
     # an erased person (PIPL Art. 47) is no longer managed: their follows are skipped, never untagged
     kept = not_erased([ext for _, ext in current])
-    allowed = {follow: tags for follow, tags in current.items() if follow[1] not in blocked and follow[1] in kept}
+    allowed = {
+        follow: tags for follow, tags in current.items() if follow[1] not in blocked and follow[1] in kept
+    }
     changes = plan(desired, allowed, set(mart_to_corp.values()))
     summary = {
         # relations of contacts who may not be contacted (erased ones are counted apart, below)

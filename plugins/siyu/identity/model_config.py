@@ -40,11 +40,14 @@ def run_limits(session, limits, model: str) -> RunLimits:
     limits.create_view("_incremental_run_limits", replace=True)
     try:
         rows = session.execute(
-            "select cast(watermark as varchar), written_since_sql from _incremental_run_limits where model = ?",
+            "select cast(watermark as varchar), written_since_sql"
+            " from _incremental_run_limits where model = ?",
             [model],
         ).fetchall()
     finally:
         session.execute("drop view if exists _incremental_run_limits")
     if not rows:
-        raise LookupError(f"{model}: no row in incremental_run_limits; select it with its ancestors (+{model})")
+        raise LookupError(
+            f"{model}: no row in incremental_run_limits; select it with its ancestors (+{model})"
+        )
     return RunLimits(*rows[0])

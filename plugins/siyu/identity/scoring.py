@@ -65,10 +65,12 @@ def score(predicted: pa.Table, truth: pa.Table) -> dict[str, Any]:
 def truth_table(path: Path, key: bytes) -> pa.Table:
     truth = pq.read_table(path).to_pylist()
     rows = [
-        ("phone_hash", phone_hash(r["id_value"], key), r["person_id"]) if r["id_type"] == "phone"
+        ("phone_hash", phone_hash(r["id_value"], key), r["person_id"])
+        if r["id_type"] == "phone"
         else (r["id_type"], r["id_value"], r["person_id"])
         for r in truth
     ]
     rows = [r for r in rows if r[1]]
-    return pa.table({"id_type": [r[0] for r in rows], "id_value": [r[1] for r in rows],
-                     "person_id": [r[2] for r in rows]})
+    return pa.table(
+        {"id_type": [r[0] for r in rows], "id_value": [r[1] for r in rows], "person_id": [r[2] for r in rows]}
+    )

@@ -62,8 +62,13 @@ def _minimize(loss, start, max_iterations: int) -> tuple[np.ndarray, Fit]:
             if before - history[-1] <= STALL_TOLERANCE * abs(before):
                 raise StopIteration
 
-    result = minimize(loss, start, method="Nelder-Mead", callback=stop_when_stalled,
-                      options={"maxiter": max_iterations, "xatol": 1e-8, "fatol": 1e-10})
+    result = minimize(
+        loss,
+        start,
+        method="Nelder-Mead",
+        callback=stop_when_stalled,
+        options={"maxiter": max_iterations, "xatol": 1e-8, "fatol": 1e-10},
+    )
     return np.exp(result.x), Fit(bool(result.success), int(result.nit))
 
 
@@ -130,15 +135,26 @@ def fit_bgnbd(x, t_x, T, max_iterations: int = MAX_ITERATIONS) -> BgNbd:
         return value if np.isfinite(value) else 1e300
 
     start = np.array([np.log(0.5), 0.0, np.log(0.5 / 1.5), np.log(1.5)])  # r .5, alpha T/10, a .5, b 1
-    bounds = [(np.log(1e-4), np.log(1e4)), (np.log(1e-4), np.log(1e4)), (-12.0, 12.0),
-              (np.log(1e-3), np.log(MAX_CONCENTRATION))]
-    result = minimize(loss, start, method="L-BFGS-B", bounds=bounds,
-                      options={"maxiter": max_iterations, "ftol": 1e-12, "gtol": 1e-7})
+    bounds = [
+        (np.log(1e-4), np.log(1e4)),
+        (np.log(1e-4), np.log(1e4)),
+        (-12.0, 12.0),
+        (np.log(1e-3), np.log(MAX_CONCENTRATION)),
+    ]
+    result = minimize(
+        loss,
+        start,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": max_iterations, "ftol": 1e-12, "gtol": 1e-7},
+    )
     r, alpha, a, b = _bgnbd_params(result.x, scale)
     bound = ""
     if a + b >= 0.99 * MAX_CONCENTRATION:  # L-BFGS-B stops within its tolerance of the bound
-        bound = (f"a+b = {MAX_CONCENTRATION:g}: every buyer's dropout probability is about the same,"
-                 f" {a / (a + b):.3f} (the homogeneous limit)")
+        bound = (
+            f"a+b = {MAX_CONCENTRATION:g}: every buyer's dropout probability is about the same,"
+            f" {a / (a + b):.3f} (the homogeneous limit)"
+        )
     fit = Fit(bool(result.success), int(result.nit), bound)
     return BgNbd(float(r), float(alpha), float(a), float(b), fit)
 
@@ -160,8 +176,13 @@ class GammaGamma:
 def _gg_ll(params, x, m) -> np.ndarray:
     p, q, v = params
     return (
-        gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
-        + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(x * m + v)
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(m)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(x * m + v)
     )
 
 

@@ -57,8 +57,7 @@ def write_docs_index(dt: str) -> Path:
         f"<!doctype html><meta charset='utf-8'><title>Siyu data quality {dt}</title>"
         f"<h1>Siyu data quality, {dt}</h1><table border=1 cellpadding=4>"
         "<tr><th>suite</th><th>result</th><th>expectations</th><th>critical failures</th>"
-        "<th>warnings</th></tr>"
-        + "".join(rows) + "</table>"
+        "<th>warnings</th></tr>" + "".join(rows) + "</table>"
     )
     return index
 
@@ -119,6 +118,7 @@ def _finish(results: list[SuiteResult], dt: str, held: dict[str, str] | None = N
 # The partition stays held, on later days too, until a re-run of its date passes the gate. An entity
 # with no earlier good partition has no last good state to keep: then the run stops, as before.
 
+
 def held_back_path() -> Path:
     return settings().state_dir / "held_back.json"
 
@@ -168,8 +168,13 @@ def row_count_change(path: Path, lake: Lake, source: str, entity: str, dt: str) 
         return None
     return Failure(
         expectation="row_count_change_vs_previous_partition",
-        kwargs={"previous_dt": earlier[-1], "previous_rows": before, "rows": now,
-                "min_ratio": rule.get("min_ratio"), "max_ratio": rule.get("max_ratio")},
+        kwargs={
+            "previous_dt": earlier[-1],
+            "previous_rows": before,
+            "rows": now,
+            "min_ratio": rule.get("min_ratio"),
+            "max_ratio": rule.get("max_ratio"),
+        },
         severity=rule.get("severity", "warning"),
         observed_value=round(ratio, 3),
     )
@@ -187,7 +192,7 @@ def scale_change(path: Path, lake: Lake, source: str, entity: str, dt: str, fram
     column, min_rows = rule["column"], int(rule.get("min_rows", 5))
     held = held_back().get(f"{source}.{entity}", {})  # a held (x100) day is not history
     earlier = [d for d in lake.partitions(source, entity) if d < dt and d not in held]
-    earlier = earlier[-int(rule.get("history_partitions", 7)):]
+    earlier = earlier[-int(rule.get("history_partitions", 7)) :]
     history = []
     for d in earlier:
         table = lake.read(Partition(source, entity, d))
@@ -205,8 +210,14 @@ def scale_change(path: Path, lake: Lake, source: str, entity: str, dt: str, fram
         return None
     return Failure(
         expectation="scale_change_vs_history",
-        kwargs={"column": column, "entity": f"{source}.{entity}", "history_median": before,
-                "median": after, "history_partitions": earlier, "max_ratio": limit},
+        kwargs={
+            "column": column,
+            "entity": f"{source}.{entity}",
+            "history_median": before,
+            "median": after,
+            "history_partitions": earlier,
+            "max_ratio": limit,
+        },
         severity=rule.get("severity", "critical"),
         observed_value=round(ratio, 3),
         error=None,
@@ -224,7 +235,10 @@ def quarantined_rows(path: Path, frame: pd.DataFrame) -> tuple[pd.DataFrame, Fai
     failure = None
     if count > rule["max_rows"] and share > rule["max_share"]:
         failure = Failure(
-            expectation="quarantined_rows", kwargs=rule, severity="critical", unexpected_count=count,
+            expectation="quarantined_rows",
+            kwargs=rule,
+            severity="critical",
+            unexpected_count=count,
             unexpected_percent=round(100 * share, 3),
             sample=sorted(set(frame.loc[bad, "quarantine_reason"]))[:5],
         )
@@ -244,9 +258,12 @@ def run_raw_gate(dt: str, hold_back: bool = False) -> dict:
         frame, quarantined = quarantined_rows(path, raw_frame(source, entity, dt, lake))
         result = run_suite(path, frame, docs_dir(dt))
         meta = load_suite(path).get("meta", {})
-        checks = [row_count_change(path, lake, source, entity, dt),
-                  scale_change(path, lake, source, entity, dt, frame), quarantined,
-                  freshness.check(source, entity, dt, frame)]  # dbt sources' declared freshness
+        checks = [
+            row_count_change(path, lake, source, entity, dt),
+            scale_change(path, lake, source, entity, dt, frame),
+            quarantined,
+            freshness.check(source, entity, dt, frame),
+        ]  # dbt sources' declared freshness
         for check in checks:
             if check is not None:
                 (result.critical_failures if check.severity == "critical" else result.warnings).append(check)
@@ -267,10 +284,13 @@ def run_raw_gate(dt: str, hold_back: bool = False) -> dict:
         if not r.critical_failures:
             days.pop(dt, None)
         elif holdable:
-            days[dt] = {"failures": [f.describe() for f in r.critical_failures],
-                        "last_good_partition": last_good[r.suite]}
-            log.warning("%s %s held back: stays at %s while the other sources build", key, dt,
-                        last_good[r.suite])
+            days[dt] = {
+                "failures": [f.describe() for f in r.critical_failures],
+                "last_good_partition": last_good[r.suite],
+            }
+            log.warning(
+                "%s %s held back: stays at %s while the other sources build", key, dt, last_good[r.suite]
+            )
     _write_held(ledger)
     return _finish(results, dt, last_good if holdable else None)
 

@@ -148,8 +148,11 @@ def _failure(result, severity: str) -> Failure:
 
 def within_row_limit(failure: Failure, limit: int | None) -> bool:
     """A row-level failure under the absolute threshold (the share threshold is GX's ``mostly``)."""
-    return limit is not None and failure.error is None and failure.unexpected_count is not None and (
-        failure.unexpected_count <= int(limit)
+    return (
+        limit is not None
+        and failure.error is None
+        and failure.unexpected_count is not None
+        and (failure.unexpected_count <= int(limit))
     )
 
 

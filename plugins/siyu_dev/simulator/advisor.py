@@ -33,7 +33,9 @@ def advisor_state(openid: str) -> str:
     return STATE_PREFIX + hashlib.sha256(f"state:{openid}".encode()).hexdigest()[:12]
 
 
-def add_advisor_codes(people, wecom_state: dict, rows: dict, qr_channels, share: float = ADVISOR_CODE_SHARE) -> int:
+def add_advisor_codes(
+    people, wecom_state: dict, rows: dict, qr_channels, share: float = ADVISOR_CODE_SHARE
+) -> int:
     """Set the follow `state` of the users who added their advisor through the code, and write the
     brand's table of codes (rows['advisor_codes']). Returns how many users did."""
     users = {u["openid"]: u for u in rows["mp_users"]}
@@ -44,10 +46,18 @@ def add_advisor_codes(people, wecom_state: dict, rows: dict, qr_channels, share:
     for person in people:
         user = users.get(person.openid)
         contact = contacts.get(person.external_userid)
-        if (person.kind != "customer" or not person.on_wecom or user is None or contact is None
-                or person.channel in qr_channels or not _uses_code(person.person_id, share)):
+        if (
+            person.kind != "customer"
+            or not person.on_wecom
+            or user is None
+            or contact is None
+            or person.channel in qr_channels
+            or not _uses_code(person.person_id, share)
+        ):
             continue
-        added = dt.datetime.fromtimestamp(contact["follow_user"][0]["createtime"], dt.UTC).replace(tzinfo=None)
+        added = dt.datetime.fromtimestamp(contact["follow_user"][0]["createtime"], dt.UTC).replace(
+            tzinfo=None
+        )
         if user["created_at"] > added:  # met in WeCom first: the mini-program came later
             continue
         first = contact["follow_user"][0]

@@ -355,9 +355,21 @@ def build_state(
 
 # A tag group the corp deleted: get_corp_tag_list shows it only when asked by id, with deleted true.
 DELETED_TAG_GROUPS = [
-    {"group_id": "etdeletedgroup01", "group_name": "旧活动", "create_time": 1700000000, "order": 9,
-     "tag": [{"id": "etdeletedtag0001", "name": "双11老客", "create_time": 1700000000, "order": 0,
-              "deleted": True}]},
+    {
+        "group_id": "etdeletedgroup01",
+        "group_name": "旧活动",
+        "create_time": 1700000000,
+        "order": 9,
+        "tag": [
+            {
+                "id": "etdeletedtag0001",
+                "name": "双11老客",
+                "create_time": 1700000000,
+                "order": 0,
+                "deleted": True,
+            }
+        ],
+    },
 ]
 
 
@@ -365,10 +377,17 @@ def strategy_tag_groups(start: dt.datetime) -> list[dict]:
     """Rule-group tags (规则组标签, document/path/94882): managed per strategy, not in the corp library."""
     created = epoch(start - dt.timedelta(days=300))
     return [
-        {"group_id": "etstrategygrp001", "group_name": "门店规则", "create_time": created, "order": 0,
-         "strategy_id": 1,
-         "tag": [{"id": f"etstrategytag00{i}", "name": name, "create_time": created, "order": i}
-                 for i, name in enumerate(["门店A常客", "门店B常客"])]},
+        {
+            "group_id": "etstrategygrp001",
+            "group_name": "门店规则",
+            "create_time": created,
+            "order": 0,
+            "strategy_id": 1,
+            "tag": [
+                {"id": f"etstrategytag00{i}", "name": name, "create_time": created, "order": i}
+                for i, name in enumerate(["门店A常客", "门店B常客"])
+            ],
+        },
     ]
 
 
@@ -386,8 +405,9 @@ def documented_details(
         if ext["type"] == 2:
             ext["position"] = local.choice(["采购经理", "店长", "市场专员"])
             ext["corp_full_name"] = ext.get("corp_name", "") + "有限公司"
-            ext["external_profile"] = {"external_attr": [
-                {"type": 0, "name": "门店", "text": {"value": "华东区"}}]}
+            ext["external_profile"] = {
+                "external_attr": [{"type": 0, "name": "门店", "text": {"value": "华东区"}}]
+            }
     resigned = [s for s in staff if s.left_day is not None and start + dt.timedelta(days=s.left_day) < stop]
     customers = {c["external_contact"]["external_userid"] for c in contacts}
     unassigned = []
@@ -402,8 +422,10 @@ def documented_details(
             if chat["create_time"] < left_at and waiting:
                 chat["owner"] = chat["member_list"][0]["userid"] = owner.userid
                 chat["status"] = local.choice([1, 2])  # awaiting inheritance / inheriting
-                unassigned += [{"handover_userid": owner.userid, "external_userid": e,
-                                "dimission_time": left_at} for e in waiting]
+                unassigned += [
+                    {"handover_userid": owner.userid, "external_userid": e, "dimission_time": left_at}
+                    for e in waiting
+                ]
         for member in chat["member_list"]:
             if member.get("join_scene") == 3:
                 member["state"] = local.choice(QR_CHANNELS)

@@ -250,8 +250,11 @@ class WeComState:
         groups = self.data["tag_groups"] + self.data.get("deleted_tag_groups", [])
         group_ids, tag_ids = body.get("group_id") or [], body.get("tag_id") or []
         if not group_ids and not tag_ids:
-            return {"tag_group": [self._tag_group(g, lambda t: not t.get("deleted"), False)
-                                  for g in self.data["tag_groups"]]}
+            return {
+                "tag_group": [
+                    self._tag_group(g, lambda t: not t.get("deleted"), False) for g in self.data["tag_groups"]
+                ]
+            }
         if group_ids:
             picked = [self._tag_group(g, lambda t: True, True) for g in groups if g["group_id"] in group_ids]
         else:
@@ -261,8 +264,10 @@ class WeComState:
     @staticmethod
     def _tag_group(group: dict, keep: Callable[[dict], bool], with_deleted: bool) -> dict:
         tags = [
-            {**{k: v for k, v in t.items() if k != "deleted"},
-             **({"deleted": bool(t.get("deleted"))} if with_deleted else {})}
+            {
+                **{k: v for k, v in t.items() if k != "deleted"},
+                **({"deleted": bool(t.get("deleted"))} if with_deleted else {}),
+            }
             for t in group["tag"]
             if keep(t)
         ]
@@ -287,7 +292,8 @@ class WeComState:
             owners = visible
         wanted = int(body.get("status_filter") or 0)
         chats = [
-            c for c in self.data["group_chats"]
+            c
+            for c in self.data["group_chats"]
             if c["owner"] in owners and (wanted == 0 or self._status(c) == wanted)
         ]
         chunk, cursor = _page(chats, body, _limit(body, 0, 1000, clamp=False))

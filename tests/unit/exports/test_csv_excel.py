@@ -20,7 +20,9 @@ TAGS = [("c1", "高价值客户"), ("c2", "沉睡唤醒·七日")]
 
 def excel_reads(data: bytes, ansi_code_page: str = "cp936") -> list[dict]:
     """What Excel shows: the BOM picks UTF-8, else the system's ANSI code page (GBK on zh-CN)."""
-    text = data[len(BOM):].decode("utf-8") if data.startswith(BOM) else data.decode(ansi_code_page, "replace")
+    text = (
+        data[len(BOM) :].decode("utf-8") if data.startswith(BOM) else data.decode(ansi_code_page, "replace")
+    )
     return list(csv.DictReader(io.StringIO(text)))
 
 

@@ -109,7 +109,8 @@ def test_homogeneous_dropout_converges_at_the_bound_and_says_so():
     finally:
         clv.MAX_CONCENTRATION = looser
     assert float(np.sum(fit.expected_purchases(30, x, t_x, age))) == pytest.approx(
-        float(np.sum(wide.expected_purchases(30, x, t_x, age))), rel=0.01)
+        float(np.sum(wide.expected_purchases(30, x, t_x, age))), rel=0.01
+    )
 
 
 def test_a_fit_inside_the_bounds_has_no_note():

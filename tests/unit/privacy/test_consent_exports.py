@@ -105,8 +105,9 @@ def test_name_columns_leave_the_exports_unless_configured(monkeypatch):
 
     from siyu.exports.profiles import without_names
 
-    table = pa.table({"customer_id": ["c1"], "remark": ["王女士"], "group_nickname": ["小王"],
-                      "tags": [["a"]]})
+    table = pa.table(
+        {"customer_id": ["c1"], "remark": ["王女士"], "group_nickname": ["小王"], "tags": [["a"]]}
+    )
     monkeypatch.delenv("SIYU_EXPORT_NAMES", raising=False)
     assert without_names(table).column_names == ["customer_id", "tags"]
     monkeypatch.setenv("SIYU_EXPORT_NAMES", "1")

@@ -92,9 +92,16 @@ def test_the_lake_masks_declared_columns_and_nothing_else(tmp_path):
 def test_event_props_are_masked_and_a_re_sent_event_still_matches(tmp_path):
     from siyu.sources.tracking.extract import payload_digest
 
-    row = {"openid": "o1", "unionid": None, "event": "share", "page": "pages/item", "item_id": None,
-           "scene": 1007, "props": json.dumps({"msg": "加我 13800138000"}, ensure_ascii=False),
-           "ts": dt.datetime(2026, 11, 24, tzinfo=dt.UTC)}
+    row = {
+        "openid": "o1",
+        "unionid": None,
+        "event": "share",
+        "page": "pages/item",
+        "item_id": None,
+        "scene": 1007,
+        "props": json.dumps({"msg": "加我 13800138000"}, ensure_ascii=False),
+        "ts": dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
+    }
     landed = {**row, "props": mask_phones(row["props"])}
     assert "13800138000" not in landed["props"]
     assert payload_digest(row) == payload_digest(landed)  # the re-sent raw event is the same event

@@ -121,9 +121,12 @@ def test_contact_ways_answer_90_days_unless_a_window_is_given(server, corp):
     default = api.post("externalcontact/list_contact_way", {})["contact_way"]
     now = int(time.time())
     assert len(default) < len(corp["contact_ways"])  # most codes are older than 90 days
-    assert api.post("externalcontact/list_contact_way", {"start_time": now - 91 * DAY, "end_time": now})[
-        "errcode"
-    ] == 40058
+    assert (
+        api.post("externalcontact/list_contact_way", {"start_time": now - 91 * DAY, "end_time": now})[
+            "errcode"
+        ]
+        == 40058
+    )
 
 
 def test_the_id_conversion_takes_only_a_customized_apps_token(server):
@@ -140,18 +143,25 @@ def test_the_id_conversion_answers_the_documented_shape_and_pending_ids_expire(c
     try:
         api = Api(server, DEMO_IDCONVERT_SECRET)
         index = corp["unionid_index"]
-        contacts = {c["external_contact"]["external_userid"] for c in corp["contacts"]
-                    if c["external_contact"]["type"] == 1}
+        contacts = {
+            c["external_contact"]["external_userid"]
+            for c in corp["contacts"]
+            if c["external_contact"]["type"] == 1
+        }
         linked = next(u for u, v in index.items() if v["external_userid"] in contacts)
-        answer = api.post("idconvert/unionid_to_external_userid",
-                          {"unionid": linked, "openid": index[linked]["openid"], "subject_type": 0})
+        answer = api.post(
+            "idconvert/unionid_to_external_userid",
+            {"unionid": linked, "openid": index[linked]["openid"], "subject_type": 0},
+        )
         assert answer["external_userid"] == index[linked]["external_userid"]
         assert "external_userid_info" not in answer  # that is another API's (corpgroup) shape
         # a user converted while not yet a customer, who becomes one later
         state = server.state
         state.wechat_contacts.discard(index[linked]["external_userid"])
-        pending = api.post("idconvert/unionid_to_external_userid",
-                           {"unionid": linked, "openid": index[linked]["openid"], "subject_type": 0})
+        pending = api.post(
+            "idconvert/unionid_to_external_userid",
+            {"unionid": linked, "openid": index[linked]["openid"], "subject_type": 0},
+        )
         assert pending["pending_id"] and "external_userid" not in pending
         state.wechat_contacts.add(index[linked]["external_userid"])
         ask = {"external_userid": [index[linked]["external_userid"]]}

@@ -75,8 +75,9 @@ def test_tracking_logs_have_duplicates_late_arrivals_and_corrupt_lines(small_wor
     records = [e for e in events if isinstance(e.record, dict)]
     ids = Counter(e.record["event_id"] for e in records)
     assert 0.003 < sum(n - 1 for n in ids.values()) / len(ids) < 0.03
-    late = [e for e in records
-            if e.arrival > china_day(dt.datetime.fromtimestamp(e.record["ts"] / 1000, dt.UTC))]
+    late = [
+        e for e in records if e.arrival > china_day(dt.datetime.fromtimestamp(e.record["ts"] / 1000, dt.UTC))
+    ]
     assert 0.005 < len(late) / len(records) < 0.04
     assert small_world.world.corrupt_lines == 3
     written = sum(

@@ -21,7 +21,11 @@ MIN_REPEAT_BUYERS = 5
 def buyer_summary(dbt, until: dt.date, run_date: dt.date):
     """Per buyer with a paid order up to `until`: repeat purchases x, recency t_x, age T (days) at
     `until`, mean net value of the repeat orders, and paid orders in (until, run_date]."""
-    return dbt.ref("fct_orders").query("o", f"""
+    return (
+        dbt.ref("fct_orders")
+        .query(
+            "o",
+            f"""
         with paid as (
             select customer_id, cast(paid_at as date) as day, net_amount as amount,
                    row_number() over (partition by customer_id order by paid_at, order_id) as n
@@ -34,7 +38,10 @@ def buyer_summary(dbt, until: dt.date, run_date: dt.date):
                coalesce(avg(amount) filter (where n > 1 and day <= date '{until}'), 0) as repeat_value,
                count(*) filter (where day > date '{until}') as later
         from paid group by customer_id having min(day) <= date '{until}' order by customer_id
-    """).fetchnumpy()
+    """,
+        )
+        .fetchnumpy()
+    )
 
 
 def too_few(x) -> str | None:
@@ -64,9 +71,11 @@ def model(dbt, session):
         purchases_90 = bgnbd.expected_purchases(90, x, t_x, age)
         purchases_365 = bgnbd.expected_purchases(365, x, t_x, age)
         order_value = gamma_gamma.expected_order_value(x, value)
-        status = (f"fitted on {len(ids)} buyers: r={bgnbd.r:.3f} alpha={bgnbd.alpha:.3f} "
-                  f"a={bgnbd.a:.3f} b={bgnbd.b:.3f}; p={gamma_gamma.p:.3f} q={gamma_gamma.q:.3f} "
-                  f"v={gamma_gamma.v:.3f}{bgnbd.fit.note('BG/NBD')}{gamma_gamma.fit.note('Gamma-Gamma')}")
+        status = (
+            f"fitted on {len(ids)} buyers: r={bgnbd.r:.3f} alpha={bgnbd.alpha:.3f} "
+            f"a={bgnbd.a:.3f} b={bgnbd.b:.3f}; p={gamma_gamma.p:.3f} q={gamma_gamma.q:.3f} "
+            f"v={gamma_gamma.v:.3f}{bgnbd.fit.note('BG/NBD')}{gamma_gamma.fit.note('Gamma-Gamma')}"
+        )
 
     # Holdout: fit on the calibration period, predict the holdout, keep the actual count beside it.
     cutoff = run_date - dt.timedelta(days=holdout_days)
@@ -77,20 +86,29 @@ def model(dbt, session):
     if holdout_status is None:
         ct_x, cage = calibration["t_x"].astype(float), np.maximum(calibration["age"].astype(float), 1.0)
         calibrated = fit_bgnbd(cx, ct_x, cage)
-        predicted = dict(zip(calibration["customer_id"],
-                             calibrated.expected_purchases(holdout_days, cx, ct_x, cage), strict=True))
+        predicted = dict(
+            zip(
+                calibration["customer_id"],
+                calibrated.expected_purchases(holdout_days, cx, ct_x, cage),
+                strict=True,
+            )
+        )
         holdout_status = f"holdout {cutoff + dt.timedelta(days=1)}..{run_date} on {len(cx)} buyers"
         holdout_status += calibrated.fit.note("BG/NBD")
     actual = dict(zip(calibration["customer_id"], calibration["later"], strict=True))
-    return pa.table({
-        "customer_id": pa.array(ids, pa.string()),
-        "p_alive": pa.array(p_alive, pa.float64(), from_pandas=True),
-        "churn_probability": pa.array(1.0 - p_alive, pa.float64(), from_pandas=True),
-        "expected_purchases_90d": pa.array(purchases_90, pa.float64(), from_pandas=True),
-        "expected_order_value": pa.array(order_value, pa.float64(), from_pandas=True),
-        "clv_12m": pa.array(purchases_365 * order_value, pa.float64(), from_pandas=True),
-        "holdout_predicted_purchases": pa.array([predicted.get(c) for c in ids], pa.float64(), from_pandas=True),
-        "holdout_actual_purchases": pa.array([actual.get(c) for c in ids], pa.int64()),
-        "model_status": pa.array([f"{status}; {holdout_status}"] * len(ids), pa.string()),
-        "as_of_date": pa.array([run_date] * len(ids), pa.date32()),
-    })
+    return pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "p_alive": pa.array(p_alive, pa.float64(), from_pandas=True),
+            "churn_probability": pa.array(1.0 - p_alive, pa.float64(), from_pandas=True),
+            "expected_purchases_90d": pa.array(purchases_90, pa.float64(), from_pandas=True),
+            "expected_order_value": pa.array(order_value, pa.float64(), from_pandas=True),
+            "clv_12m": pa.array(purchases_365 * order_value, pa.float64(), from_pandas=True),
+            "holdout_predicted_purchases": pa.array(
+                [predicted.get(c) for c in ids], pa.float64(), from_pandas=True
+            ),
+            "holdout_actual_purchases": pa.array([actual.get(c) for c in ids], pa.int64()),
+            "model_status": pa.array([f"{status}; {holdout_status}"] * len(ids), pa.string()),
+            "as_of_date": pa.array([run_date] * len(ids), pa.date32()),
+        }
+    )

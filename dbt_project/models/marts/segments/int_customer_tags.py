@@ -17,8 +17,11 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from siyu.safe_sql import evaluation_connection, tags_query
 
-    definitions = dbt.ref("tag_definitions").query(
-        "d", "select tag_name, tag_class, condition from d order by tag_name").fetchall()
+    definitions = (
+        dbt.ref("tag_definitions")
+        .query("d", "select tag_name, tag_class, condition from d order by tag_name")
+        .fetchall()
+    )
     features = dbt.ref("customer_features").to_arrow_table()
     with evaluation_connection() as con:
         con.register("features", features)

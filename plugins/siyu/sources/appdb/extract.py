@@ -66,8 +66,10 @@ def lenient_time(value) -> dt.datetime | None:
     offset), ``YYYY/MM/DD ...``, or epoch seconds / milliseconds. Raises BadValue otherwise."""
     if value is None or isinstance(value, dt.datetime):
         parsed = value
-    elif isinstance(value, int | float) and not isinstance(value, bool) or (
-        isinstance(value, str) and value.strip().isdigit()
+    elif (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        or (isinstance(value, str) and value.strip().isdigit())
     ):
         number = float(value)
         parsed = dt.datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=dt.UTC)
@@ -173,9 +175,9 @@ def previous_high_watermark(lake: Lake, entity: str, logical_date: str) -> dt.da
 def _select(table: Table):
     # Timestamps come back as stored (text on SQLite) and are read by lenient_time, so one odd value
     # is one quarantined row, not a failed extraction.
-    return select(*[
-        type_coerce(c, String).label(c.name) if isinstance(c.type, DateTime) else c for c in table.columns
-    ])
+    return select(
+        *[type_coerce(c, String).label(c.name) if isinstance(c.type, DateTime) else c for c in table.columns]
+    )
 
 
 def _outside_windows(engine: Engine, table: Table, horizon: dt.datetime):
@@ -222,11 +224,17 @@ def _batches(
                 row, reason = _parsed(dict(r), times)
                 rows.append({**spec.to_row(row, key), "quarantine_reason": reason})
             yield pa.RecordBatch.from_pylist(rows, schema=schema)
-    extra = [{**spec.to_row(row, key), "quarantine_reason": reason}
-             for row, reason in odd.values() if reason != "skip"]
+    extra = [
+        {**spec.to_row(row, key), "quarantine_reason": reason}
+        for row, reason in odd.values()
+        if reason != "skip"
+    ]
     if extra:  # counts only: keys may identify a person; the rows are in the lake with the reason
-        log.warning("appdb.%s: %d rows outside every window or unreadable, landed with a "
-                    "quarantine_reason", table.name, sum(1 for r in extra if r["quarantine_reason"]))
+        log.warning(
+            "appdb.%s: %d rows outside every window or unreadable, landed with a quarantine_reason",
+            table.name,
+            sum(1 for r in extra if r["quarantine_reason"]),
+        )
     yield pa.RecordBatch.from_pylist(extra, schema=schema)
 
 
@@ -248,16 +256,21 @@ def land_entity(
     part = Partition("appdb", entity, logical_date)
     landed = lake.manifest(part)
     if landed is not None and not replace and landed.window.get("high") == high.isoformat():
-        log.info("appdb.%s %s: kept the partition landed before (%d rows)", entity, logical_date,
-                 landed.row_count)
+        log.info(
+            "appdb.%s %s: kept the partition landed before (%d rows)", entity, logical_date, landed.row_count
+        )
         return landed
     previous = previous_high_watermark(lake, entity, logical_date)
     low = max(EPOCH, previous - overlap) if previous else EPOCH
     wall = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     window = Window(low, high, max(high, wall) + FUTURE_TOLERANCE)
     schema = raw_schema("appdb", entity)
-    recorded = {"column": "updated_at", "low": low.isoformat(), "high": high.isoformat(),
-                "overlap_seconds": int(overlap.total_seconds())}
+    recorded = {
+        "column": "updated_at",
+        "low": low.isoformat(),
+        "high": high.isoformat(),
+        "overlap_seconds": int(overlap.total_seconds()),
+    }
     if entity in OPTIONAL and not inspect(engine).has_table(spec.table.name):
         log.warning("appdb.%s: the app DB has no table %s: landed empty", entity, spec.table.name)
         batches = iter([pa.RecordBatch.from_pylist([], schema=schema)])

@@ -217,8 +217,14 @@ PAYLOAD = ("openid", "unionid", "event", "ts", "page", "item_id", "scene", "prop
 def payload_digest(row: dict) -> str:
     """What an event says, apart from its id and the file it came in: a re-sent event has the same.
     Text is compared as the lake holds it (phones masked), so a re-sent event matches its landed self."""
-    values = [row[k].astimezone(dt.UTC).isoformat() if k == "ts"
-              else mask_phones(row[k]) if isinstance(row[k], str) else row[k] for k in PAYLOAD]
+    values = [
+        row[k].astimezone(dt.UTC).isoformat()
+        if k == "ts"
+        else mask_phones(row[k])
+        if isinstance(row[k], str)
+        else row[k]
+        for k in PAYLOAD
+    ]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
 
 
@@ -250,10 +256,14 @@ def read_files(inbox: Path, names: list[str], seen: dict[str, str]) -> Batch:
                     batch.duplicates += 1  # the same event sent again: harmless
                     continue
                 if earlier is not None:
-                    batch.quarantine.append(_quarantine(
-                        name, line_no, f"event_id {row['event_id']} seen before with another payload",
-                        _masked(line),
-                    ))
+                    batch.quarantine.append(
+                        _quarantine(
+                            name,
+                            line_no,
+                            f"event_id {row['event_id']} seen before with another payload",
+                            _masked(line),
+                        )
+                    )
                     continue
                 seen[row["event_id"]] = digest
                 batch.events.append(row)
@@ -261,8 +271,12 @@ def read_files(inbox: Path, names: list[str], seen: dict[str, str]) -> Batch:
             # An unreadable file: keep what was read before the damage, quarantine the rest of it.
             # Re-delivered under the same name with other content, it is read again (the ledger's sha256).
             batch.quarantine.append(_quarantine(name, None, f"unreadable file: {error}"))
-        log.info("%s: %d events, %d quarantined", name,
-                 len(batch.events) - events_before, len(batch.quarantine) - quarantined_before)
+        log.info(
+            "%s: %d events, %d quarantined",
+            name,
+            len(batch.events) - events_before,
+            len(batch.quarantine) - quarantined_before,
+        )
     return batch
 
 

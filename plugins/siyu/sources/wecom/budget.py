@@ -48,7 +48,8 @@ class BudgetSpent(WeComError):
         self.window, self.used, self.budget, self.resets_at = window, used, budget, resets_at
         at = dt.datetime.fromtimestamp(resets_at, BEIJING).strftime("%Y-%m-%d %H:%M %Z")
         super().__init__(
-            endpoint, 45009,
+            endpoint,
+            45009,
             f"Siyu's budget for this {window} is spent ({used} of {budget} calls, kept across runs in"
             f" the WeCom call ledger; {DOC}); it resets at {at}. Nothing more was sent.",
         )
@@ -85,8 +86,10 @@ class CallLedger:
         minute, hour = _keys(now)
         with self._lock:
             seen = self._seen.get(endpoint, {})
-            return (seen.get(minute, 0) + self._pending[endpoint, minute],
-                    seen.get(hour, 0) + self._pending[endpoint, hour])
+            return (
+                seen.get(minute, 0) + self._pending[endpoint, minute],
+                seen.get(hour, 0) + self._pending[endpoint, hour],
+            )
 
     def take(self, endpoint: str) -> None:
         """Count one call, waiting for the next minute or raising BudgetSpent if its budget is spent."""
@@ -120,8 +123,13 @@ class CallLedger:
 
     # --- the file ---------------------------------------------------------------------------
     def _record_stop(self, endpoint: str, window: str, used: int, budget: int, now: float) -> None:
-        self._stop = {"endpoint": endpoint, "window": window, "used": used, "budget": budget,
-                      "at": dt.datetime.fromtimestamp(now, BEIJING).isoformat(timespec="seconds")}
+        self._stop = {
+            "endpoint": endpoint,
+            "window": window,
+            "used": used,
+            "budget": budget,
+            "at": dt.datetime.fromtimestamp(now, BEIJING).isoformat(timespec="seconds"),
+        }
 
     def _merge(self) -> None:
         """Add this process's pending calls to the file, under an exclusive lock; drop old windows."""

@@ -62,8 +62,14 @@ class Issues:
 
     rows: list[dict] = field(default_factory=list)
 
-    def add(self, entity: str, id_: str | None, reason: str, errcode: int | None = None,
-            detail: dict | None = None) -> None:
+    def add(
+        self,
+        entity: str,
+        id_: str | None,
+        reason: str,
+        errcode: int | None = None,
+        detail: dict | None = None,
+    ) -> None:
         text = json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None
         self.rows.append({"entity": entity, "id": id_, "errcode": errcode, "reason": reason, "detail": text})
 
@@ -80,8 +86,12 @@ def tag_index(groups: list[dict], strategy_groups: list[dict]) -> dict[str, dict
     for kind, source in ((CORP_TAG, groups), (STRATEGY_TAG, strategy_groups)):
         for g in source:
             for tag in g.get("tag", []):
-                index[tag["id"]] = {"group_name": g["group_name"], "tag_name": tag["name"], "type": kind,
-                                    "tag_id": tag["id"]}
+                index[tag["id"]] = {
+                    "group_name": g["group_name"],
+                    "tag_name": tag["name"],
+                    "type": kind,
+                    "tag_id": tag["id"],
+                }
     return index
 
 
@@ -98,8 +108,12 @@ def contact_rows(
         ext, info = item.get("external_contact") or {}, item.get("follow_info") or {}
         euid = ext.get("external_userid")
         if not euid:
-            issues.add("external_contact", info.get("userid"), "no external_userid in the contact",
-                       detail={k: ext.get(k) for k in PERSON_FIELDS})
+            issues.add(
+                "external_contact",
+                info.get("userid"),
+                "no external_userid in the contact",
+                detail={k: ext.get(k) for k in PERSON_FIELDS},
+            )
             continue
         row = {
             "external_userid": euid,
@@ -110,12 +124,17 @@ def contact_rows(
             "position": ext.get("position") or None,
             "corp_full_name": ext.get("corp_full_name") or None,
             "external_profile": json.dumps(ext["external_profile"], ensure_ascii=False, sort_keys=True)
-            if ext.get("external_profile") else None,
+            if ext.get("external_profile")
+            else None,
         }
         seen = contacts.setdefault(euid, row)
         if seen is not row and any(seen[k] != row[k] for k in PERSON_FIELDS):
-            issues.add("external_contact", euid, "two different contacts under one external_userid",
-                       detail={k: row[k] for k in PERSON_FIELDS})
+            issues.add(
+                "external_contact",
+                euid,
+                "two different contacts under one external_userid",
+                detail={k: row[k] for k in PERSON_FIELDS},
+            )
         userid = info.get("userid")
         add_way = info.get("add_way")
         if add_way is not None and add_way not in ADD_WAYS:
@@ -189,17 +208,20 @@ def corp_tag_rows(groups: list[dict], strategy_groups: list[dict]) -> list[dict]
     for kind, source in ((CORP_TAG, groups), (STRATEGY_TAG, strategy_groups)):
         for g in source:
             for t in g.get("tag", []):
-                rows.setdefault(t["id"], {
-                    "group_id": g["group_id"],
-                    "group_name": g["group_name"],
-                    "tag_id": t["id"],
-                    "tag_name": t["name"],
-                    "create_time": _ts(t.get("create_time")),
-                    "order": t.get("order"),
-                    "deleted": bool(t.get("deleted", False)),
-                    "tag_type": kind,
-                    "strategy_id": g.get("strategy_id"),
-                })
+                rows.setdefault(
+                    t["id"],
+                    {
+                        "group_id": g["group_id"],
+                        "group_name": g["group_name"],
+                        "tag_id": t["id"],
+                        "tag_name": t["name"],
+                        "create_time": _ts(t.get("create_time")),
+                        "order": t.get("order"),
+                        "deleted": bool(t.get("deleted", False)),
+                        "tag_type": kind,
+                        "strategy_id": g.get("strategy_id"),
+                    },
+                )
     return [rows[k] for k in sorted(rows)]
 
 
@@ -354,8 +376,9 @@ def write_snapshot(lake: Lake, logical_date: str, snapshot: dict[str, list[dict]
     tables = {}
     for entity, rows in snapshot.items():
         schema = raw_schema("wecom", entity)
-        tables[entity] = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows],
-                                              schema=schema)
+        tables[entity] = pa.Table.from_pylist(
+            [{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema
+        )
     manifests = {}
     for entity, table in tables.items():
         manifests[entity] = lake.write(
@@ -386,6 +409,9 @@ def land_wecom(
     lake.recover("wecom")
     snapshot = fetch_snapshot(client, logical_date, pii_key, lake, **options)
     if snapshot["landing_issues"]:
-        log.warning("wecom %s: %d landing issues (wecom.landing_issues)", logical_date,
-                    len(snapshot["landing_issues"]))
+        log.warning(
+            "wecom %s: %d landing issues (wecom.landing_issues)",
+            logical_date,
+            len(snapshot["landing_issues"]),
+        )
     return write_snapshot(lake, logical_date, snapshot)

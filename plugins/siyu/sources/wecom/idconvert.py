@@ -146,17 +146,32 @@ def convert(
     today = dt.date.fromisoformat(logical_date)
     links = dict(known)
     due = [p for p in pairs if _due(known.get(p), today)]
-    stats: dict[str, Any] = {"pairs": len(pairs), "asked": 0, "linked": 0, "pending": 0, "rejected": 0,
-             "left_for_later": 0, "matched_pending": 0, "stopped": None}
+    stats: dict[str, Any] = {
+        "pairs": len(pairs),
+        "asked": 0,
+        "linked": 0,
+        "pending": 0,
+        "rejected": 0,
+        "left_for_later": 0,
+        "matched_pending": 0,
+        "stopped": None,
+    }
     for unionid, openid in due:
         if stats["asked"] >= budget:
             stats["stopped"] = "budget"
             break
         before = known.get((unionid, openid))
-        row = {"unionid": unionid, "openid": openid, "external_userid": None, "pending_id": None,
-               "pending_on": None, "linked_on": None,
-               "first_checked_on": before["first_checked_on"] if before else today, "checked_on": today,
-               "rejected_reason": None}
+        row = {
+            "unionid": unionid,
+            "openid": openid,
+            "external_userid": None,
+            "pending_id": None,
+            "pending_on": None,
+            "linked_on": None,
+            "first_checked_on": before["first_checked_on"] if before else today,
+            "checked_on": today,
+            "rejected_reason": None,
+        }
         try:
             answer = client.unionid_to_external_userid(unionid, openid)
         except WeComError as error:
@@ -208,7 +223,8 @@ def _match_pending(client: WeComClient, links: dict, contacts: list[str], today:
     by_pending = {
         r["pending_id"]: k
         for k, r in links.items()
-        if r["pending_id"] and not r["external_userid"]
+        if r["pending_id"]
+        and not r["external_userid"]
         and (r.get("pending_on") or r["checked_on"]) + PENDING_LIFETIME > today
     }
     linked = {r["external_userid"] for r in links.values() if r["external_userid"]}
@@ -218,15 +234,23 @@ def _match_pending(client: WeComClient, links: dict, contacts: list[str], today:
         for hit in client.external_userid_to_pending_id(unmatched[start : start + PENDING_BATCH]):
             key = by_pending.get(hit.get("pending_id"))
             if key is not None:
-                links[key] = {**links[key], "external_userid": hit["external_userid"], "linked_on": today,
-                              "checked_on": today}
+                links[key] = {
+                    **links[key],
+                    "external_userid": hit["external_userid"],
+                    "linked_on": today,
+                    "checked_on": today,
+                }
                 matched += 1
     return matched
 
 
 def land_unionid_links(
-    client: WeComClient, lake: Lake, logical_date: str, budget: int = DAILY_CALLS,
-    monthly: int = MONTHLY_CALLS, today: dt.date | None = None,
+    client: WeComClient,
+    lake: Lake,
+    logical_date: str,
+    budget: int = DAILY_CALLS,
+    monthly: int = MONTHLY_CALLS,
+    today: dt.date | None = None,
 ) -> Manifest:
     """``budget`` / ``monthly``: calls a real day / month may ask, whatever dates the runs are for;
     ``today``: that real day (default: today in Beijing, where WeCom's quotas reset)."""

@@ -14,7 +14,9 @@ from sqlalchemy import create_engine, text
 
 SERVERS = {
     "mariadb": os.environ.get("SIYU_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
-    "postgresql": os.environ.get("SIYU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "postgresql": os.environ.get(
+        "SIYU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
 }
 
 
@@ -47,6 +49,10 @@ def appdb_engine(request, tmp_path):
     yield engine
     engine.dispose()
     with admin.connect() as conn:
-        conn.execute(text(f"drop {'database' if kind == 'mariadb' else 'schema'} {name}"
-                          + ("" if kind == "mariadb" else " cascade")))
+        conn.execute(
+            text(
+                f"drop {'database' if kind == 'mariadb' else 'schema'} {name}"
+                + ("" if kind == "mariadb" else " cascade")
+            )
+        )
     admin.dispose()

@@ -25,9 +25,17 @@ def ts(day: str, hour: int, minute: int = 0) -> dt.datetime:
 
 def order(order_id: str, updated: dt.datetime, status: str = "paid", phone: str | None = "13912345678"):
     return {
-        "order_id": order_id, "openid": "o_1", "status": status, "amount": Decimal("99.90"),
-        "pay_method": "wechat_pay", "receiver_phone": phone, "province": "广东", "city": "深圳",
-        "paid_at": updated, "created_at": updated, "updated_at": updated,
+        "order_id": order_id,
+        "openid": "o_1",
+        "status": status,
+        "amount": Decimal("99.90"),
+        "pay_method": "wechat_pay",
+        "receiver_phone": phone,
+        "province": "广东",
+        "city": "深圳",
+        "paid_at": updated,
+        "created_at": updated,
+        "updated_at": updated,
     }
 
 
@@ -49,8 +57,11 @@ def test_incremental_windows_overlap_and_late_rows(appdb_engine, tmp_path):
 
     with appdb_engine.begin() as conn:
         # A changes status on day 2; D is committed late with an updated_at inside the overlap window
-        conn.execute(update(tables.orders).where(tables.orders.c.order_id == "A")
-                     .values(status="completed", updated_at=ts(DAY2, 10)))
+        conn.execute(
+            update(tables.orders)
+            .where(tables.orders.c.order_id == "A")
+            .values(status="completed", updated_at=ts(DAY2, 10))
+        )
         conn.execute(insert(tables.orders), [order("D", ts(DAY1, 23, 0))])
 
     land_entity(appdb_engine, lake, "orders", DAY2, KEY)
@@ -76,10 +87,20 @@ def test_schema_and_no_raw_phone_in_lake(appdb_engine, tmp_path):
     tables.metadata.create_all(appdb_engine)
     lake = Lake(str(tmp_path / "lake"))
     with appdb_engine.begin() as conn:
-        conn.execute(insert(tables.mp_users), [{
-            "openid": "o_1", "unionid": None, "phone": "+86 139-1234-5678", "first_scene": 1047,
-            "inviter_openid": None, "created_at": ts(DAY1, 8), "updated_at": ts(DAY1, 8),
-        }])
+        conn.execute(
+            insert(tables.mp_users),
+            [
+                {
+                    "openid": "o_1",
+                    "unionid": None,
+                    "phone": "+86 139-1234-5678",
+                    "first_scene": 1047,
+                    "inviter_openid": None,
+                    "created_at": ts(DAY1, 8),
+                    "updated_at": ts(DAY1, 8),
+                }
+            ],
+        )
         conn.execute(insert(tables.orders), [order("A", ts(DAY1, 9), phone="not a phone")])
     land_entity(appdb_engine, lake, "mp_users", DAY1, KEY)
     land_entity(appdb_engine, lake, "orders", DAY1, KEY)

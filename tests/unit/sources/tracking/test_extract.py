@@ -12,8 +12,18 @@ from siyu.sources.tracking.extract import Ledger, land_events, parse_event
 
 
 def event(event_id: str, ts: str = "2026-03-01T10:00:00Z", name: str = "page_view", **extra) -> dict:
-    return {"event_id": event_id, "openid": "o_1", "unionid": None, "event": name, "ts": ts,
-            "page": "pages/index", "item_id": None, "scene": 1047, "props": {}, **extra}
+    return {
+        "event_id": event_id,
+        "openid": "o_1",
+        "unionid": None,
+        "event": name,
+        "ts": ts,
+        "page": "pages/index",
+        "item_id": None,
+        "scene": 1047,
+        "props": {},
+        **extra,
+    }
 
 
 def drop(inbox: Path, collector: str, day: str, hour: int, lines: list, gz: bool = False) -> Path:
@@ -54,10 +64,20 @@ def test_dedup_within_and_across_days_and_late_events(tmp_path):
 
 def test_corrupt_lines_and_files_are_quarantined_good_rows_kept(tmp_path):
     inbox, lake, ledger = setup(tmp_path)
-    drop(inbox, "c1", "2026-03-01", 9, [
-        event("ok1"), "{not json", event("bad1", name="teleport"), event("", ts="x"),
-        json.dumps(event("ok2")) + " search for 13912345678", event("ok3", ts="yesterday"),
-    ])
+    drop(
+        inbox,
+        "c1",
+        "2026-03-01",
+        9,
+        [
+            event("ok1"),
+            "{not json",
+            event("bad1", name="teleport"),
+            event("", ts="x"),
+            json.dumps(event("ok2")) + " search for 13912345678",
+            event("ok3", ts="yesterday"),
+        ],
+    )
     broken = inbox / "c1" / "2026-03-01" / "10.jsonl.gz"
     whole = gzip.compress("".join(json.dumps(event(f"g{i}")) + "\n" for i in range(500)).encode())
     broken.write_bytes(whole[: len(whole) // 2])  # a gzip cut off in the middle of an upload

@@ -29,8 +29,13 @@ DAYS = ("2026-11-22", "2026-11-23", "2026-11-24")
 
 def corp() -> dict:
     return {
-        "follow_user_list": [], "contacts": [], "group_chats": [], "tag_groups": [], "contact_ways": [],
-        "behavior": {}, "history": {},
+        "follow_user_list": [],
+        "contacts": [],
+        "group_chats": [],
+        "tag_groups": [],
+        "contact_ways": [],
+        "behavior": {},
+        "history": {},
         "unionid_index": {f"u{i:02}": {"openid": f"o{i:02}", "external_userid": None} for i in range(PAIRS)},
     }
 
@@ -49,8 +54,11 @@ def backfill(lake: Lake, server, ledger_file, days, clock=time.time) -> list[dic
     """One run per date, as a backfill does, each its own client (and process, in Airflow)."""
     stats = []
     for day in days:
-        ledger = None if ledger_file is None else CallLedger(
-            ledger_file, limits={CONVERT: (1000, 10)}, share=0.8, clock=clock)
+        ledger = (
+            None
+            if ledger_file is None
+            else CallLedger(ledger_file, limits={CONVERT: (1000, 10)}, share=0.8, clock=clock)
+        )
         with make_idconvert_client(server, ledger=ledger) as client:
             manifest = land_unionid_links(client, lake, day, today=dt.date.fromisoformat(DAYS[-1]))
         stats.append(manifest.window)
@@ -159,8 +167,9 @@ def test_a_spent_minute_waits_for_the_next_and_runs_share_the_ledger(tmp_path):
     assert clock.now >= 1_800_000_040.0
     assert two.used("x") == (1, 4)
     two.flush()
-    impatient = CallLedger(path, limits={"x": (1, 100)}, share=1.0, max_wait=5, clock=clock,
-                           sleep=clock.sleep)
+    impatient = CallLedger(
+        path, limits={"x": (1, 100)}, share=1.0, max_wait=5, clock=clock, sleep=clock.sleep
+    )
     with pytest.raises(BudgetSpent, match="minute"):
         impatient.take("x")
 

@@ -149,8 +149,10 @@ def test_odd_rows_are_recorded_with_a_reason_and_the_rest_lands(corp, tmp_path):
     del second["external_contact"]["external_userid"]
     twin = json.loads(json.dumps(contacts[2]))
     other_staff = next(u for u in corp["follow_user_list"] if u != twin["follow_user"][0]["userid"])
-    twin["external_contact"] = {**contacts[3]["external_contact"],
-                                "external_userid": contacts[2]["external_contact"]["external_userid"]}
+    twin["external_contact"] = {
+        **contacts[3]["external_contact"],
+        "external_userid": contacts[2]["external_contact"]["external_userid"],
+    }
     twin["external_contact"]["type"] = 3 - contacts[2]["external_contact"]["type"]
     twin["follow_user"] = [{**twin["follow_user"][0], "userid": other_staff}]
     contacts.append(twin)
@@ -190,7 +192,10 @@ def test_tags_deleted_strategy_and_documented_contact_fields_land(corp, tmp_path
     landed = next(r for r in rows(lake, "follow_users") if r["external_userid"] == euid)
     assert [t["type"] for t in landed["tags"]] == [1, 3] and landed["tags"][1]["tag_name"] == "门店A常客"
     assert (landed["remark_corp_name"], landed["wechat_channels_nickname"], landed["add_way"]) == (
-        "某某门店", "视频号A", 10)
+        "某某门店",
+        "视频号A",
+        10,
+    )
     companies = [r for r in rows(lake, "external_contacts") if r["type"] == 2]
     assert companies and all(r["position"] and r["corp_full_name"] for r in companies)
     assert json.loads(companies[0]["external_profile"])["external_attr"]
@@ -199,9 +204,11 @@ def test_tags_deleted_strategy_and_documented_contact_fields_land(corp, tmp_path
 def test_unassigned_customers_of_resigned_staff_land_as_awaiting_transfer(corp, tmp_path):
     lake, _ = land_corp(corp, tmp_path)
     landed = rows(lake, "unassigned_contacts")
-    assert {(r["handover_userid"], r["external_userid"]) for r in landed} == {
-        (u["handover_userid"], u["external_userid"]) for u in corp["unassigned"]
-    } != set()
+    assert (
+        {(r["handover_userid"], r["external_userid"]) for r in landed}
+        == {(u["handover_userid"], u["external_userid"]) for u in corp["unassigned"]}
+        != set()
+    )
 
 
 def test_a_past_date_is_refused_against_a_live_corp(corp, tmp_path):

@@ -26,8 +26,13 @@ def contact(external_userid: str, unionid: str | None = None, type_: int = 1) ->
 
 def state(contacts: list[dict]) -> dict:
     return {
-        "follow_user_list": [], "contacts": contacts, "group_chats": [], "tag_groups": [],
-        "contact_ways": [], "behavior": {}, "history": {},
+        "follow_user_list": [],
+        "contacts": contacts,
+        "group_chats": [],
+        "tag_groups": [],
+        "contact_ways": [],
+        "behavior": {},
+        "history": {},
         "unionid_index": {
             "uA": {"openid": "oA", "external_userid": "wmA"},  # a contact whose detail hides the unionid
             "uB": {"openid": "oB", "external_userid": "wmB"},  # becomes a contact on day 2
@@ -39,16 +44,20 @@ def state(contacts: list[dict]) -> dict:
 
 def land_rows(lake: Lake, source: str, entity: str, day: str, rows: list[dict]) -> None:
     schema = raw_schema(source, entity)
-    lake.write(Partition(source, entity, day),
-               pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema))
+    lake.write(
+        Partition(source, entity, day),
+        pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema),
+    )
 
 
 def run(contacts: list[dict], lake: Lake, day: str, budget: int = 100) -> list[dict]:
     server, _ = serve(state(contacts), port=0)
     try:
         ext = [c["external_contact"] for c in contacts]
-        rows = [{"external_userid": e["external_userid"], "type": e["type"], "unionid": e.get("unionid")}
-                for e in ext]
+        rows = [
+            {"external_userid": e["external_userid"], "type": e["type"], "unionid": e.get("unionid")}
+            for e in ext
+        ]
         land_rows(lake, "wecom", "external_contacts", day, rows)
         with make_idconvert_client(server) as client:  # a daily run, on its own day
             land_unionid_links(client, lake, day, budget=budget, today=dt.date.fromisoformat(day))
@@ -60,13 +69,19 @@ def run(contacts: list[dict], lake: Lake, day: str, budget: int = 100) -> list[d
 
 def test_users_are_linked_now_or_when_they_become_contacts(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
-    land_rows(lake, "appdb", "mp_users", DAY1, [
-        {"openid": "oA", "unionid": "uA"},
-        {"openid": "oB", "unionid": "uB"},
-        {"openid": "oC", "unionid": "uC"},
-        {"openid": "oD", "unionid": None},  # no unionid: nothing to ask
-        {"openid": "oX", "unionid": "uX"},  # a pair WeCom does not know: rejected, the rest goes on
-    ])
+    land_rows(
+        lake,
+        "appdb",
+        "mp_users",
+        DAY1,
+        [
+            {"openid": "oA", "unionid": "uA"},
+            {"openid": "oB", "unionid": "uB"},
+            {"openid": "oC", "unionid": "uC"},
+            {"openid": "oD", "unionid": None},  # no unionid: nothing to ask
+            {"openid": "oX", "unionid": "uX"},  # a pair WeCom does not know: rejected, the rest goes on
+        ],
+    )
     day1 = run([contact("wmA"), contact("wmE", "uE")], lake, DAY1)
     by_openid = {r["openid"]: r for r in day1}
     assert set(by_openid) == {"oA", "oB", "oC", "oX"}
@@ -108,7 +123,6 @@ def test_the_daily_budget_leaves_the_rest_for_later(tmp_path):
     assert {r["openid"] for r in run([contact("wmA")], lake, DAY2, budget=1)} == {"oA", "oB"}
 
 
-
 def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
     """A corp with its own quota sets it in the connection's extra; the client paces those calls."""
     import json
@@ -119,11 +133,19 @@ def test_the_connection_sets_the_pace_of_the_conversion(monkeypatch):
 
     server, _ = serve(state([contact("wmA")]), port=0)
     try:
-        monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", json.dumps({
-            "conn_type": "http", "host": "127.0.0.1", "port": server.server_port,
-            "login": DEMO_CORPID, "password": DEMO_IDCONVERT_SECRET,
-            "extra": {"rates": {"idconvert/unionid_to_external_userid": 10}},
-        }))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_SIYU_WECOM",
+            json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": "127.0.0.1",
+                    "port": server.server_port,
+                    "login": DEMO_CORPID,
+                    "password": DEMO_IDCONVERT_SECRET,
+                    "extra": {"rates": {"idconvert/unionid_to_external_userid": 10}},
+                }
+            ),
+        )
         endpoint = wecom_endpoint()
         assert endpoint.base_url == f"http://127.0.0.1:{server.server_port}"
         assert endpoint.rates == {"idconvert/unionid_to_external_userid": 10.0}
@@ -224,8 +246,10 @@ def test_the_quota_is_a_budget_of_real_days_and_months_across_runs(tmp_path):
     day, next_day, next_month = dt.date(2026, 11, 25), dt.date(2026, 11, 26), dt.date(2026, 12, 1)
     try:
         with make_idconvert_client(server) as client:
+
             def land(logical: str, today: dt.date):
                 return land_unionid_links(client, lake, logical, budget=2, monthly=3, today=today).window
+
             first, backfill = land(DAY1, day), land(DAY2, day)  # two dates, one real day
             later = land("2026-11-27", next_day)  # the month's budget is spent: 3 asked
             fresh = land("2026-12-01", next_month)
@@ -253,10 +277,17 @@ def test_expired_pending_ids_are_not_matched(tmp_path):
     """external_userid_to_pending_id answers for pending_ids of the last 90 days only: older ones are
     not asked about."""
     day = dt.date(2026, 11, 23)
-    old = {"unionid": "uB", "openid": "oB", "external_userid": None, "pending_id": "pdold",
-           "pending_on": day - dt.timedelta(days=95), "linked_on": None,
-           "first_checked_on": day - dt.timedelta(days=95), "checked_on": day - dt.timedelta(days=95),
-           "rejected_reason": None}
+    old = {
+        "unionid": "uB",
+        "openid": "oB",
+        "external_userid": None,
+        "pending_id": "pdold",
+        "pending_on": day - dt.timedelta(days=95),
+        "linked_on": None,
+        "first_checked_on": day - dt.timedelta(days=95),
+        "checked_on": day - dt.timedelta(days=95),
+        "rejected_reason": None,
+    }
     live = {**old, "unionid": "uC", "openid": "oC", "pending_id": "pdlive", "pending_on": day}
     server, _ = serve_pairs([contact("wmB")])
     try:
@@ -277,8 +308,9 @@ def test_the_conversion_has_its_own_connection(monkeypatch):
     from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET
 
     def conn(secret: str) -> str:
-        return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": 1, "login": DEMO_CORPID,
-                           "password": secret})
+        return json.dumps(
+            {"conn_type": "http", "host": "127.0.0.1", "port": 1, "login": DEMO_CORPID, "password": secret}
+        )
 
     monkeypatch.setenv("AIRFLOW_CONN_SIYU_WECOM", conn(DEMO_SECRET))
     assert wecom_idconvert_endpoint().secret == DEMO_SECRET  # none of its own: the corp's
