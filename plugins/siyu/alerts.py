@@ -111,7 +111,7 @@ def send_email(markdown: str, conn) -> bool:
     use_ssl = bool(extra.get("ssl", conn.port == 465))
     try:
         smtp_class = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
-        kwargs = {"context": ssl.create_default_context()} if use_ssl else {}
+        kwargs: dict[str, Any] = {"context": ssl.create_default_context()} if use_ssl else {}
         with smtp_class(
             conn.host or "localhost", conn.port or (465 if use_ssl else 25), timeout=10, **kwargs
         ) as smtp:

@@ -16,7 +16,7 @@ part as (
 merging as (
     select rule, left_type, left_identifier, right_type, right_identifier,
            first_seen_at, first_landed_on, 1 as priority
-    from {{ ref('int_identity__edges') }} where merges
+    from {{ ref('int_identity__edges') }} as e where e.merges
     union all
     select 'operator', left_type, left_identifier, right_type, right_identifier,
            decided_at, cast(decided_at as date), 0

@@ -42,7 +42,7 @@ written as (
     from {{ ref('int_identity__edges') }} where {{ changed }}
     union
     select right_type, right_identifier
-    from {{ ref('int_identity__edges') }} where {{ changed }} and merges and right_identifier is not null
+    from {{ ref('int_identity__edges') }} as e where {{ changed }} and e.merges and e.right_identifier is not null
     union
     select identifier_type, identifier from {{ ref('int_identity__quarantine') }} where {{ changed }}
     union
@@ -106,8 +106,8 @@ sides as (
     from edges
     union all
     select right_type, right_identifier, first_seen_at, last_seen_at, first_landed_on, source
-    from edges
-    where right_identifier is not null and merges
+    from edges as e
+    where e.right_identifier is not null and e.merges
 ),
 
 nodes as (

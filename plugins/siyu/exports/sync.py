@@ -104,8 +104,8 @@ def sync_tags(client: WeComClient, published: Path, dry_run: bool = False, date:
         "adds": sum(len(c.add_tag) for c in changes),
         "removes": sum(len(c.remove_tag) for c in changes),
     }
-    if skipped := len(current) - sum(f[1] in kept for f in current):
-        summary["skipped_erased"] = skipped
+    if erased := len(current) - sum(f[1] in kept for f in current):
+        summary["skipped_erased"] = erased
     if dry_run:
         return summary
     result = apply(changes, client)

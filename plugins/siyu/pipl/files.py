@@ -107,7 +107,7 @@ def scrub_sqlite(path: Path, values: set[str]) -> int:
 
 def scrub_tree(root: Path, values: set[str], skip: tuple[Path, ...] = ()) -> dict[str, int]:
     """Every file under ``root`` (but ``skip``): relative path → what was removed from it."""
-    removed = {}
+    removed: dict[str, int] = {}
     if not root.exists():
         return removed
     for folder, dirs, files in os.walk(root):

@@ -54,9 +54,10 @@ def file_request(kind: str, id_type: str, value: str, home: Path | None = None) 
         raise RequestError(f"identifier type must be one of {', '.join(ID_TYPES)}, not {id_type!r}")
     value = (value or "").strip()
     if id_type == "phone":
-        value = phone_hash(value, settings().pii_key)  # never stored raw
-        if value is None:
+        hashed = phone_hash(value, settings().pii_key)  # never stored raw
+        if hashed is None:
             raise RequestError("not a Chinese mobile number")
+        value = hashed
     if not value:
         raise RequestError("an identifier value is required")
     request = {

@@ -82,7 +82,7 @@ def _summary(results: list[SuiteResult]) -> dict:
     }
 
 
-def _finish(results: list[SuiteResult], dt: str, held: dict[str, str] | None = None) -> dict:
+def _finish(results: list[SuiteResult], dt: str, held: dict[str, str | None] | None = None) -> dict:
     """Write and log every result, then stop on critical failures, except those of ``held`` suites
     (held back: their entity stays at its last good partition while the rest builds)."""
     held = held or {}

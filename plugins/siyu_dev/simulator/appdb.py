@@ -246,7 +246,7 @@ def consent_events(users: list[dict], stop: dt.datetime) -> list[dict]:
     signing up, some of them later unsubscribe in settings, a few object through customer service
     without ever opting in, and a few who left come back. Each user's draws come from a generator of
     their own (seeded by openid), so the rest of the world is drawn exactly as before."""
-    rows = []
+    rows: list[dict] = []
     for user in users:
         rng = random.Random(f"consent:{user['openid']}")
         at, events = user["created_at"], []

@@ -123,7 +123,7 @@ class CallLedger:
 
     # --- the file ---------------------------------------------------------------------------
     def _record_stop(self, endpoint: str, window: str, used: int, budget: int, now: float) -> None:
-        self._stop = {
+        self._stop: dict[str, object] | None = {
             "endpoint": endpoint,
             "window": window,
             "used": used,
