@@ -18,7 +18,8 @@
 -- the merge rules rebuilds it.
 {%- set families = ['int_identity__edges_wecom_contacts', 'int_identity__edges_group_members',
                     'int_identity__edges_mp_users', 'int_identity__edges_id_conversions',
-                    'int_identity__edges_staff_remarks', 'int_identity__edges_orders'] %}
+                    'int_identity__edges_staff_remarks', 'int_identity__edges_orders',
+                    'int_identity__edges_advisor_codes'] %}
 
 with all_edges as (
     {%- for family in families %}

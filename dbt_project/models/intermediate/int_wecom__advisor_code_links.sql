@@ -1,9 +1,7 @@
 -- [contact × mini-program user] The "add your advisor" code (issue 19, rule contact_way_state): a
 -- WeCom contact whose follow_info `state` (any snapshot <= run_date) is a state the brand's backend
 -- created for a mini-program user (appdb.advisor_codes) is that user. One row per pair, in the shape
--- of int_identity__edges' branches, so the edges take it as one more rule:
---     contact_way_state as (select * exclude (written_on) from ref int_wecom__advisor_code_links
---                           where changed_since_watermark('written_on'))
+-- of the evidence families; int_identity__edges_advisor_codes hands it to the edges as one more rule.
 -- written_on is the run on which the row last changed (the pair completed: both sides landed; or the
 -- relation left WeCom's snapshots), so it stays put day over day and a daily run rewrites only the new.
 -- last_seen_at is null while WeCom's latest snapshot still holds the relation, as for other WeCom
