@@ -28,7 +28,7 @@ overall as (
              when l.action = 'opt_out' then 'opted_out:' || l.source
              else 'opted_in:' || l.source end as reason,
         l.decided_at
-    from {{ ref('dim_customers') }} c
+    from {{ real_customers() }} c  -- test accounts are in no mart but dim_customers
     left join latest l using (customer_id)
 )
 
@@ -37,6 +37,7 @@ select
     o.can_contact,
     o.reason,
     o.decided_at,
+    {{ china_day('o.decided_at') }} as decided_date,
     o.can_contact and coalesce(p.is_contact or p.awaiting_transfer, false) as can_contact_wecom,
     case when not o.can_contact then o.reason
          when p.customer_id is null then 'not_a_wecom_contact'
@@ -44,6 +45,8 @@ select
          when p.awaiting_transfer and not p.is_contact then 'awaiting_transfer'
          else 'held_by_staff' end as wecom_reason,
     case when not o.can_contact then o.decided_at
-         when p.deleted_by_all_on is not null then cast(p.deleted_by_all_on as timestamptz) end as wecom_decided_at
+         when p.deleted_by_all_on is not null then cast(p.deleted_by_all_on as timestamptz) end as wecom_decided_at,
+    case when not o.can_contact then {{ china_day('o.decided_at') }}
+         else p.deleted_by_all_on end as wecom_decided_date
 from overall o
 left join {{ ref('int_customer_wecom_presence') }} p using (customer_id)
