@@ -109,10 +109,12 @@ def test_predictions_match_a_fit_on_the_hand_derived_history(con):
     expected_alive = dict(zip(k, bgnbd.p_alive(x, t_x, T), strict=True))
     expected_value = dict(zip(k, gg.expected_order_value(x, value), strict=True))
     expected_90 = dict(zip(k, bgnbd.expected_purchases(90, x, t_x, T), strict=True))
+    # BG/NBD's L-BFGS-B fit reads the buyers in another order here than in the model: the float sums
+    # differ in their last bits, and it stops a hair elsewhere (about 1e-5 relative in what it predicts)
     for buyer, (p_alive, churn, purchases, order_value, *_rest) in got.items():
-        assert p_alive == pytest.approx(expected_alive[buyer], rel=1e-6)
+        assert p_alive == pytest.approx(expected_alive[buyer], rel=1e-4)
         assert churn == pytest.approx(1 - p_alive)
-        assert purchases == pytest.approx(expected_90[buyer], rel=1e-6)
+        assert purchases == pytest.approx(expected_90[buyer], rel=1e-4)
         assert order_value == pytest.approx(expected_value[buyer], rel=1e-6)  # net: buyer 5's refund counts
     once = [b for b, repeats in zip(k, x, strict=True) if repeats == 0]
     assert once and all(got[b][:2] == (1.0, 0.0) for b in once)  # bought once: no evidence of dropout
@@ -128,7 +130,7 @@ def test_holdout_validation_against_what_they_bought(con):
     actual = dict(zip(k, later, strict=True))
     got = mart(con)
     for buyer in range(BUYERS):
-        assert got[buyer][4] == pytest.approx(predicted[buyer], rel=1e-6)
+        assert got[buyer][4] == pytest.approx(predicted[buyer], rel=1e-4)  # BG/NBD: see above
         assert got[buyer][5] == actual[buyer]
     assert sum(actual.values()) > 0  # the holdout holds purchases to predict
     (row,) = con.execute(
