@@ -20,6 +20,7 @@ APPDB_KEYS = {
     "appdb/order_items": "order_id, line_no",
     "appdb/refunds": "refund_id",
     "appdb/commissions": "commission_id",
+    "appdb/advisor_codes": "state",
 }
 
 
