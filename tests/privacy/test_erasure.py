@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from siyu.config import DEMO_PII_KEY as CONFIG_DEMO_KEY
 from tests.privacy.scan import scan, total
 
 pytestmark = pytest.mark.slow
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SIYU = str(Path(sys.executable).parent / "siyu")
 END = "2026-11-24"
 EARLIER = "2026-11-17"  # the demo's earlier WeCom snapshot (--history-days 7)
-DEMO_PII_KEY = b"siyu-dev-key-not-for-production"
+DEMO_PII_KEY = CONFIG_DEMO_KEY.encode()  # the key the demo lands with
 
 # The simulator gives each person one mini-program openid, so "several openids" cannot be met; the
 # person chosen has the most of: a unionid, a phone, contacts with two staff, orders, refunds,
@@ -79,6 +80,8 @@ def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("privacy")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SIYU_"))}
     env["SIYU_HOME"] = str(home)
+    # every run here (the demo, the re-runs, the rebuild from scratch) lands and builds with the demo key
+    env["SIYU_PII_KEY"] = CONFIG_DEMO_KEY
     ready = os.environ.get("SIYU_TEST_PRIVACY_DEMO")  # a home `siyu demo` (same arguments) wrote: a copy
     if ready:
         shutil.copytree(ready, home, symlinks=True, dirs_exist_ok=True)
