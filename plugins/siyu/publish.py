@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 STORAGE_VERSION = "v1.0.0"
 PUBLICATION = "_publication.json"
 KEEP_SNAPSHOTS = 7  # dated snapshots kept besides the current one (SIYU_PUBLISHED_SNAPSHOTS)
+GRACE_SECONDS = 600  # an unreferenced version younger than this is kept for readers still opening it
 
 
 class PublishError(RunError):
@@ -130,10 +132,16 @@ def clean_leftovers(root: Path, keep: int | None = None) -> list[str]:
     wanted = {p.resolve() for p in (root / "snapshots").glob("*")} if (root / "snapshots").exists() else set()
     if (root / "current").exists():
         wanted.add((root / "current").resolve())
+    # a reader that resolved `current` just before a swap opens its version a moment later: a version
+    # written in the last GRACE_SECONDS stays (the next day's publish removes it)
+    recent = time.time() - GRACE_SECONDS
     for version in (root / "versions").glob("*") if (root / "versions").exists() else []:
-        if not version.name.startswith(".") and version.resolve() not in wanted:
-            shutil.rmtree(version, ignore_errors=True)
-            removed.append(version.name)
+        if version.name.startswith(".") or version.resolve() in wanted:
+            continue
+        if version.stat().st_mtime > recent:
+            continue
+        shutil.rmtree(version, ignore_errors=True)
+        removed.append(version.name)
     return removed
 
 
