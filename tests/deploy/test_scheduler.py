@@ -23,6 +23,7 @@ import pytest
 
 from tests.deploy.robot import Robot, robot_connection, serve_robot
 from tests.deploy.stack import POSTGRES, REDIS, Stack, free_port
+from tests.support.chromium import HEADLESS
 
 pytestmark = [pytest.mark.slow]
 
@@ -333,13 +334,7 @@ def screenshots(stack: Stack, folder: Path) -> dict[str, int]:
             subprocess.run(
                 [
                     browser,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
+                    *HEADLESS,
                     f"--user-data-dir={profile}",
                     "--window-size=1400,900",
                     "--virtual-time-budget=15000",

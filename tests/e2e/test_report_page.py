@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chromium import HEADLESS
+
 pytestmark = pytest.mark.slow
 PANELS = ("kpis", "funnel", "aipl", "lifecycle", "cohort", "rfm", "staff", "community", "recommenders",
           "identity", "quality")  # fmt: skip
-HEADLESS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]  # fmt: skip
 # Per chart: its traces, the data points they carry, and the SVG/canvas marks plotly drew for them.
 PANEL_STATE = """() => [...document.querySelectorAll('section.panel')].map(s => ({
   key: s.dataset.panel,

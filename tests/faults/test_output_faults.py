@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from siyu.quality.runner import run_suite
+from tests.support.chromium import HEADLESS
 
 PAYLOAD = "<img src=x onerror=\"document.title='pwned'\">"
 
@@ -28,13 +29,7 @@ def dom(page: Path) -> str:
     with tempfile.TemporaryDirectory() as profile:
         args = [
             chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS,
             f"--user-data-dir={profile}",
             "--virtual-time-budget=3000",
             "--dump-dom",
