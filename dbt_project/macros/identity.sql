@@ -1,8 +1,13 @@
-{#- Rank of an identifier type in the customer_id tie-break (var identifier_type_order). -#}
+{#- Rank of an identifier type in the customer_id tie-break (var identifier_type_order). A type
+    is a plain name (letters, digits, underscores): anything else is refused at compile time,
+    since it is written into the SQL as a literal. -#}
 {% macro identifier_type_rank(column) %}
   case {{ column }}
   {%- for t in var('identifier_type_order') %}
-    when '{{ t | replace("'", "''") }}' then {{ loop.index }}
+    {%- if not (t is string and t.isascii() and t.replace('_', '').isalnum()) %}
+      {{- exceptions.raise_compiler_error("identifier_type_order: " ~ t ~ " is not a plain name") }}
+    {%- endif %}
+    when '{{ t }}' then {{ loop.index }}
   {%- endfor %}
     else 99
   end
