@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from siyu.config import DEMO_DATE
+from siyu_dev.simulator.advisor import ADVISOR_CODE_SHARE
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
@@ -17,6 +18,15 @@ END = DEMO_DATE
 People = Annotated[int, typer.Option("--people", help="people in the simulated world")]
 Days = Annotated[int, typer.Option("--days", help="days of history")]
 Seed = Annotated[int, typer.Option("--seed", help="random seed: same seed, same world")]
+AdvisorShare = Annotated[
+    float,
+    typer.Option(
+        "--advisor-code-share",
+        min=0.0,
+        max=1.0,
+        help="share of mini-program-first users who add their advisor by the code (see simulator/advisor.py)",
+    ),
+]
 # `siyu bench identity|stability|appdb`: benchmarks (figures, not tests). The hyphenated forms
 # (`siyu bench-identity`, ...) stay as hidden aliases for scripts written against them.
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks: wall time, peak memory, stability.")
@@ -60,6 +70,7 @@ def simulate(
     people: People = 5000,
     days: Days = 60,
     seed: Seed = 7,
+    advisor_code_share: AdvisorShare = ADVISOR_CODE_SHARE,
     out: Annotated[Path | None, typer.Option(help="output dir (default SIYU_HOME/sim)")] = None,
     appdb_url: Annotated[str | None, typer.Option(help="app DB SQLAlchemy URL")] = None,
 ) -> None:
@@ -69,7 +80,7 @@ def simulate(
 
     s = settings()
     started = time.perf_counter()
-    world = build_world(people=people, days=days, seed=seed, end=END)
+    world = build_world(people=people, days=days, seed=seed, end=END, advisor_code_share=advisor_code_share)
     write_world(world, out or s.sim_dir, appdb_url or s.appdb_url)
     elapsed = time.perf_counter() - started
     typer.echo(f"world of {people} people over {days} days (seed {seed}) in {elapsed:.1f}s")
@@ -105,6 +116,7 @@ def demo(
     people: People = 5000,
     days: Days = 60,
     seed: Seed = 7,
+    advisor_code_share: AdvisorShare = ADVISOR_CODE_SHARE,
     faults: Annotated[float, typer.Option(help="share of WeCom simulator requests that fail")] = 0.0,
     history_days: Annotated[
         int, typer.Option(help="also land the WeCom snapshot this many days earlier (0: none)")
@@ -113,7 +125,15 @@ def demo(
     """Simulate, then run the real ingest and warehouse DAGs for the last day, and summarise."""
     from siyu_dev.demo import run_demo
 
-    run_demo(people=people, days=days, seed=seed, end=END, faults=faults, history_days=history_days)
+    run_demo(
+        people=people,
+        days=days,
+        seed=seed,
+        end=END,
+        faults=faults,
+        history_days=history_days,
+        advisor_code_share=advisor_code_share,
+    )
 
 
 @app.command()
@@ -226,13 +246,21 @@ def bench_stability(
     seed: Seed = 7,
     end: Annotated[str, typer.Option(help="last day landed (D), YYYY-MM-DD")] = END.isoformat(),
     span: Annotated[int, typer.Option(help="days landed and built one after another (2: D-1 and D)")] = 7,
+    advisor_code_share: AdvisorShare = ADVISOR_CODE_SHARE,
 ) -> None:
     """Land a simulated world day by day and measure how many customers keep their customer_id."""
     import json
 
     from siyu_dev.bench_stability import bench_stability as run
 
-    result = run(people=people, days=days, seed=seed, end=dt.date.fromisoformat(end), span=span)
+    result = run(
+        people=people,
+        days=days,
+        seed=seed,
+        end=dt.date.fromisoformat(end),
+        span=span,
+        advisor_code_share=advisor_code_share,
+    )
     typer.echo(json.dumps(result, indent=2))
 
 

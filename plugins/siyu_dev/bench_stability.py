@@ -20,6 +20,7 @@ import duckdb
 
 from siyu.config import DEMO_DATE, MARTS_SCHEMA
 from siyu_dev.bench_identity import IDENTITY_MODELS, temp_home
+from siyu_dev.simulator.advisor import ADVISOR_CODE_SHARE
 
 
 def land_day(day: dt.date, world) -> None:
@@ -154,7 +155,12 @@ def ground_truth() -> dict[tuple[str, str], str]:
 
 
 def bench_stability(
-    people: int = 5000, days: int = 60, seed: int = 7, end: dt.date | None = None, span: int = 7
+    people: int = 5000,
+    days: int = 60,
+    seed: int = 7,
+    end: dt.date | None = None,
+    span: int = 7,
+    advisor_code_share: float = ADVISOR_CODE_SHARE,
 ) -> dict:
     """Land and build the last `span` days of a simulated world (D-span+1 .. D = `end`) one after
     another; compare each day's customers with the day before's. The first day lands everything up to
@@ -169,7 +175,9 @@ def bench_stability(
         with environ(temp_home(home)):
             from siyu.config import settings
 
-            world = build_world(people=people, days=days, seed=seed, end=end)
+            world = build_world(
+                people=people, days=days, seed=seed, end=end, advisor_code_share=advisor_code_share
+            )
             write_world(world, settings().sim_dir, settings().appdb_url)
             truth = ground_truth()
             world_seconds = time.perf_counter() - started

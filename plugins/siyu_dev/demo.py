@@ -20,6 +20,7 @@ from rich.console import Console
 
 from siyu.config import settings
 from siyu_dev.local_airflow import airflow_env, dags_test, ensure_metadata_db
+from siyu_dev.simulator.advisor import ADVISOR_CODE_SHARE
 
 console = Console()
 
@@ -91,6 +92,7 @@ def run_demo(
     faults: float = 0.0,
     history_days: int = 7,
     build_days: int = 2,
+    advisor_code_share: float = ADVISOR_CODE_SHARE,
 ) -> None:
     """``build_days``: consecutive days the pipeline runs for, ending on ``end`` (each its ingests and
     warehouse, as a daily schedule would; exports on the last): the day-over-day marts (lifecycle and
@@ -105,7 +107,10 @@ def run_demo(
     for stale in (s.home / "lake", s.warehouse.parent, s.home / "quality", s.home / "published", s.state_dir):
         shutil.rmtree(stale, ignore_errors=True)
     with console.status(f"simulating {people} people over {days} days"):
-        write_world(build_world(people=people, days=days, seed=seed, end=end), s.sim_dir, s.appdb_url)
+        world = build_world(
+            people=people, days=days, seed=seed, end=end, advisor_code_share=advisor_code_share
+        )
+        write_world(world, s.sim_dir, s.appdb_url)
     console.print(f"[green]✓[/] world of {people} people, {days} days, seed {seed} → {s.sim_dir}")
     if history_days:
         # WeCom is a snapshot API: the marts' history (relations lost, contacts deleted by every staff

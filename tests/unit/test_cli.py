@@ -51,7 +51,33 @@ def test_bench_stability_passes_the_world_and_the_days_it_lands(monkeypatch):
     seen = {}
     monkeypatch.setattr(stability, "bench_stability", lambda **kwargs: seen.update(kwargs) or {"ok": 1})
     args = ["--people", "300", "--days", "10", "--seed", "3", "--end", "2026-06-30", "--span", "2"]
-    result = CliRunner().invoke(app, ["bench", "stability", *args])
+    result = CliRunner().invoke(app, ["bench", "stability", *args, "--advisor-code-share", "0.2"])
     assert result.exit_code == 0, result.output
-    assert seen == {"people": 300, "days": 10, "seed": 3, "end": dt.date(2026, 6, 30), "span": 2}
+    assert seen == {
+        "people": 300,
+        "days": 10,
+        "seed": 3,
+        "end": dt.date(2026, 6, 30),
+        "span": 2,
+        "advisor_code_share": 0.2,
+    }
     assert json.loads(result.output) == {"ok": 1}
+
+
+def test_simulate_draws_advisor_codes_for_the_share_asked(tmp_path):
+    """--advisor-code-share reaches the world: none at 0, some at the default, more at 1."""
+    import sqlalchemy
+
+    counts = {}
+    for share in ("0", "0.5", "1"):
+        db = tmp_path / f"appdb_{share}.sqlite"
+        args = ["simulate", "--people", "300", "--days", "20", "--advisor-code-share", share]
+        result = CliRunner().invoke(
+            app, [*args, "--out", str(tmp_path / share), "--appdb-url", f"sqlite:///{db}"]
+        )
+        assert result.exit_code == 0, result.output
+        with sqlalchemy.create_engine(f"sqlite:///{db}").connect() as connection:
+            counts[share] = connection.execute(sqlalchemy.text("select count(*) from advisor_codes")).scalar()
+    assert counts["0"] == 0 < counts["0.5"] < counts["1"]
+    refused = CliRunner().invoke(app, ["simulate", "--advisor-code-share", "1.5"])
+    assert refused.exit_code != 0
