@@ -21,8 +21,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/siyu demo $(ARGS)
 
+# Two pytest workers (the suite is mostly subprocesses: dbt, Airflow, chromium); tests/conftest.py keeps
+# each module on one worker and the demo's readers together, heaviest first. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --no-loadscope-reorder) $(ARGS)
 
 dag: $(STAMP)
 	$(BIN)/siyu dag $(DAG) $(DATE)

@@ -31,6 +31,47 @@ def pytest_unconfigure(config):
     shutil.rmtree(AIRFLOW_TEST_HOME, ignore_errors=True)
 
 
+# `make test` runs two xdist workers. A unit of work is a test module, so a module's fixtures are built
+# once; the modules that read the session's demo (demo_home) are one unit, so the demo runs once. The
+# units start heaviest first (measured: `pytest --durations`), so the long ones overlap.
+DEMO_READERS = ("tests/bi/", "tests/e2e/")
+HEAVIEST_FIRST = (
+    "tests/deploy/test_scheduler.py",
+    DEMO_READERS,
+    "tests/privacy/test_erasure.py",
+    "tests/faults/test_entity_hold_back.py",
+)
+
+
+def work_unit(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    return "demo readers" if module.startswith(DEMO_READERS) else module
+
+
+def heaviness(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    for rank, prefixes in enumerate(HEAVIEST_FIRST):
+        if path.startswith(prefixes):
+            return rank
+    return len(HEAVIEST_FIRST)
+
+
+def pytest_collection_modifyitems(config, items):
+    if getattr(config.option, "numprocesses", None):
+        items.sort(key=heaviness)  # stable: the order within a unit stays the collection's
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByModule(config, log)
+
+
 @pytest.fixture(scope="session")
 def airflow_env_vars(tmp_path_factory):
     """Airflow at this repo's dags/ with the throwaway home (its DB migrated), for DagBag tests."""
