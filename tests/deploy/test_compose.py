@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.requirements import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = (
     "POSTGRES_PASSWORD",
@@ -32,10 +34,7 @@ def compose_command() -> list[str]:
     plugin = shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True)
     if plugin and plugin.returncode == 0:
         return ["docker", "compose"]
-    reason = "neither `docker compose` nor Debian's docker-compose is installed"
-    if os.environ.get("SIYU_REQUIRE_SERVERS") == "1":
-        pytest.fail(reason + " (SIYU_REQUIRE_SERVERS=1; .ci/run installs it)")
-    pytest.skip(reason)
+    missing("neither `docker compose` nor Debian's docker-compose is installed (.ci/run installs it)")
 
 
 def config(env_file: Path, *args: str) -> subprocess.CompletedProcess:
