@@ -327,3 +327,16 @@ RAW_ENTITIES: dict[str, tuple[str, ...]] = {
     source: tuple(e for s, e in RAW if s == source and (s, e) != ID_CONVERSION)
     for source in dict.fromkeys(s for s, _ in RAW)
 }
+
+# Operators' identity decisions (dbt seed identity_overrides, and the inbox files var
+# identity_overrides_inbox names): the columns of a row, as int_identity__overrides reads them.
+IDENTITY_OVERRIDE_FIELDS = (
+    "action",
+    "left_type",
+    "left_identifier",
+    "right_type",
+    "right_identifier",
+    "decided_by",
+    "reason",
+    "decided_at",
+)

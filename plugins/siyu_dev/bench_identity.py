@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from siyu.config import DEMO_DATE, INTERMEDIATE_SCHEMA
-from siyu.contracts import RAW, raw_schema
+from siyu.contracts import IDENTITY_OVERRIDE_FIELDS, RAW, raw_schema
 from siyu.lake import Lake, Partition
 
 DAY = DEMO_DATE.isoformat()  # the last day landed: the daily run
@@ -189,18 +189,6 @@ def synthetic_lake(
     return counts
 
 
-OVERRIDE_FIELDS = [
-    "action",
-    "left_type",
-    "left_identifier",
-    "right_type",
-    "right_identifier",
-    "decided_by",
-    "reason",
-    "decided_at",
-]
-
-
 def inbox_path(home: Path) -> Path:
     return home / "inbox" / "identity_overrides.csv"
 
@@ -228,7 +216,7 @@ def synthetic_overrides(home: Path, people: int, share: float = 0.001, seed: int
             rows += [[action, lt, li, rt, ri, "bench", "synthetic decision", at] for li, ri in pairs]
     inbox = inbox_path(home)
     inbox.parent.mkdir(parents=True, exist_ok=True)
-    columns = dict(zip(OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))
+    columns = dict(zip(IDENTITY_OVERRIDE_FIELDS, zip(*rows, strict=True), strict=True))
     pacsv.write_csv(pa.table({f: pa.array(c, pa.string()) for f, c in columns.items()}), inbox)
     return len(rows)
 

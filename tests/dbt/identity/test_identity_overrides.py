@@ -26,6 +26,7 @@ import csv
 import duckdb
 import pytest
 
+from siyu.contracts import IDENTITY_OVERRIDE_FIELDS
 from siyu.privacy import phone_hash
 from tests.dbt.conftest import contact, follow
 from tests.dbt.identity.graphs import KEY, cid, customer_ids, land, user
@@ -33,16 +34,6 @@ from tests.dbt.identity.graphs import KEY, cid, customer_ids, land, user
 DAY1, DAY2, DAY3 = "2026-01-01", "2026-01-02", "2026-01-03"
 P_S, P_C = "13900000001", "13900000002"
 SELECTION = "+customer_identifiers +identity_merges +identity_quarantine +identity_evidence"
-FIELDS = [
-    "action",
-    "left_type",
-    "left_identifier",
-    "right_type",
-    "right_identifier",
-    "decided_by",
-    "reason",
-    "decided_at",
-]
 
 
 def noted(euid, added, phone=None):
@@ -55,7 +46,7 @@ def decision(
     action, left, right, reason="confirmed with the customer", by="ops_li", at="2026-01-02T10:00:00+08:00"
 ):
     (lt, li), (rt, ri) = left.split(":"), right.split(":") if right else (None, None)
-    return dict(zip(FIELDS, [action, lt, li, rt, ri, by, reason, at], strict=True))
+    return dict(zip(IDENTITY_OVERRIDE_FIELDS, [action, lt, li, rt, ri, by, reason, at], strict=True))
 
 
 def wecom(contacts: list, follows: list) -> dict:
@@ -151,7 +142,7 @@ def built(tmp_path_factory):
         land(mp, home, lake_rows)
         for day in lake_rows:
             with inbox.open("w", newline="") as f:
-                writer = csv.DictWriter(f, FIELDS)
+                writer = csv.DictWriter(f, IDENTITY_OVERRIDE_FIELDS)
                 writer.writeheader()
                 writer.writerows(decisions[day])
             mp.setenv("SIYU_WAREHOUSE", str(home / "wh" / "siyu.duckdb"))
