@@ -34,13 +34,8 @@ def pytest_unconfigure(config):
 # `make test` runs two xdist workers. A unit of work is a test module, so a module's fixtures are built
 # once; the modules that read the session's demo (demo_home) are one unit, so the demo runs once. The
 # units start heaviest first (measured: `pytest --durations`), so the long ones overlap.
-DEMO_READERS = ("tests/bi/", "tests/e2e/")
-HEAVIEST_FIRST = (
-    "tests/deploy/test_scheduler.py",
-    DEMO_READERS,
-    "tests/privacy/test_erasure.py",
-    "tests/faults/test_entity_hold_back.py",
-)
+DEMO_READERS = ("tests/bi/", "tests/e2e/", "tests/privacy/test_erasure.py")
+HEAVIEST_FIRST = (DEMO_READERS, "tests/deploy/test_scheduler.py", "tests/faults/test_entity_hold_back.py")
 
 
 def work_unit(nodeid: str) -> str:
@@ -57,6 +52,11 @@ def heaviness(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
+    strays = [
+        i.nodeid for i in items if "demo_home" in i.fixturenames and work_unit(i.nodeid) != "demo readers"
+    ]
+    if strays:  # each worker would run a demo of its own
+        raise pytest.UsageError(f"tests/conftest.py DEMO_READERS should list these demo readers: {strays}")
     if getattr(config.option, "numprocesses", None):
         items.sort(key=heaviness)  # stable: the order within a unit stays the collection's
 
