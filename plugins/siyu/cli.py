@@ -27,9 +27,9 @@ app.add_typer(privacy, name="privacy")
 IdType = Annotated[str, typer.Argument(help="phone, unionid, mp_openid, external_userid or customer_id")]
 IdValue = Annotated[str, typer.Argument(help="the identifier (a phone is pseudonymised as it is filed)")]
 
-# SIYU_PII_KEY has no default (siyu.config). The commands that make or read the simulated world use
-# the demo's key; `dag`, `report` and `score-identity` too when no real source is configured (they then
-# run on the simulated world the demo left). Everything else needs SIYU_PII_KEY.
+# SIYU_PII_KEY and SIYU_SUPPRESSION_KEY have no default (siyu.config). The commands that make or read
+# the simulated world use the demo's keys; `dag`, `report` and `score-identity` too when no real source
+# is configured (they then run on the simulated world the demo left). Everything else needs them.
 ON_SIMULATED_WORLD = {
     "demo",
     "simulate",
@@ -44,15 +44,15 @@ REAL_SOURCES = ("AIRFLOW_CONN_SIYU_WECOM", "AIRFLOW_CONN_SIYU_APPDB", "SIYU_APPD
 
 
 @app.callback()
-def _pii_key(ctx: typer.Context) -> None:
+def _demo_keys(ctx: typer.Context) -> None:
     import os
 
-    from siyu.config import use_demo_pii_key
+    from siyu.config import use_demo_keys
 
     command = ctx.invoked_subcommand
     simulated = not any(os.environ.get(name) for name in REAL_SOURCES)
     if command in ON_SIMULATED_WORLD or (command in ON_LOCAL_SETUP and simulated):
-        use_demo_pii_key()
+        use_demo_keys()
 
 
 @app.command()

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from siyu.config import DEMO_PII_KEY as CONFIG_DEMO_KEY
+from siyu.config import DEMO_SUPPRESSION_KEY
 from tests.privacy.scan import scan, total
 
 pytestmark = pytest.mark.slow
@@ -80,8 +81,9 @@ def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("privacy")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SIYU_"))}
     env["SIYU_HOME"] = str(home)
-    # every run here (the demo, the re-runs, the rebuild from scratch) lands and builds with the demo key
+    # every run here (the demo, the re-runs, the rebuild from scratch) lands and builds with the demo keys
     env["SIYU_PII_KEY"] = CONFIG_DEMO_KEY
+    env["SIYU_SUPPRESSION_KEY"] = DEMO_SUPPRESSION_KEY
     ready = os.environ.get("SIYU_TEST_PRIVACY_DEMO")  # a home `siyu demo` (same arguments) wrote: a copy
     if ready:
         shutil.copytree(ready, home, symlinks=True, dirs_exist_ok=True)
