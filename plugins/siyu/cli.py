@@ -202,18 +202,34 @@ def bench_identity(
     typer.echo(json.dumps(run(people, history_days, daily_change), indent=2))
 
 
+# the synthetic world of `siyu bench warehouse` and `siyu bench erasure` (siyu_dev.bench_world)
+WorldPeople = Annotated[int, typer.Option(help="people in the synthetic world")]
+LakeDays = Annotated[int, typer.Option(help="daily runs landed (WeCom snapshots), at least 2")]
+EventDays = Annotated[int, typer.Option(help="days of tracking events and acquisitions")]
+
+
 @bench.command("warehouse")
 def bench_warehouse(
-    people: Annotated[int, typer.Option(help="people in the synthetic world")] = 1_000_000,
-    lake_days: Annotated[int, typer.Option(help="daily runs landed (WeCom snapshots), at least 2")] = 30,
-    event_days: Annotated[int, typer.Option(help="days of tracking events and acquisitions")] = 75,
-    seed: Seed = 1,
+    people: WorldPeople = 1_000_000, lake_days: LakeDays = 30, event_days: EventDays = 75, seed: Seed = 1
 ) -> None:
     """Benchmark the whole warehouse: a full build, the next day's run, a rebuild of that day from
     scratch (the baseline, compared row for row); the last line is one JSON object."""
     import json
 
     from siyu_dev.bench_warehouse import bench_warehouse as run
+
+    typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
+
+
+@bench.command("erasure")
+def bench_erasure(
+    people: WorldPeople = 100_000, lake_days: LakeDays = 30, event_days: EventDays = 75, seed: Seed = 1
+) -> None:
+    """Time one erasure on a warehouse of the synthetic world (two days built and published); the last
+    line is one JSON object with the erasure log entry (counts only)."""
+    import json
+
+    from siyu_dev.bench_erasure import bench_erasure as run
 
     typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
 
