@@ -37,9 +37,9 @@ app.add_typer(privacy, name="privacy")
 IdType = Annotated[str, typer.Argument(help="phone, unionid, mp_openid, external_userid or customer_id")]
 IdValue = Annotated[str, typer.Argument(help="the identifier (a phone is pseudonymised as it is filed)")]
 
-# SIYU_PII_KEY has no default (siyu.config). The commands that make or read the simulated world use
-# the demo's key; `dag`, `report` and `score-identity` too when no real source is configured (they then
-# run on the simulated world the demo left). Everything else needs SIYU_PII_KEY.
+# SIYU_PII_KEY and SIYU_SUPPRESSION_KEY have no default (siyu.config). The commands that make or read
+# the simulated world use the demo's keys; `dag`, `report` and `score-identity` too when no real source
+# is configured (they then run on the simulated world the demo left). Everything else needs them.
 ON_SIMULATED_WORLD = {
     "demo",
     "simulate",
@@ -54,15 +54,15 @@ REAL_SOURCES = ("AIRFLOW_CONN_SIYU_WECOM", "AIRFLOW_CONN_SIYU_APPDB", "SIYU_APPD
 
 
 @app.callback()
-def _pii_key(ctx: typer.Context) -> None:
+def _demo_keys(ctx: typer.Context) -> None:
     import os
 
-    from siyu.config import use_demo_pii_key
+    from siyu.config import use_demo_keys
 
     command = ctx.invoked_subcommand
     simulated = not any(os.environ.get(name) for name in REAL_SOURCES)
     if command in ON_SIMULATED_WORLD or (command in ON_LOCAL_SETUP and simulated):
-        use_demo_pii_key()
+        use_demo_keys()
 
 
 @app.command()
@@ -222,18 +222,34 @@ def bench_identity(
     typer.echo(json.dumps(run(people, history_days, daily_change), indent=2))
 
 
+# the synthetic world of `siyu bench warehouse` and `siyu bench erasure` (siyu_dev.bench_world)
+WorldPeople = Annotated[int, typer.Option(help="people in the synthetic world")]
+LakeDays = Annotated[int, typer.Option(help="daily runs landed (WeCom snapshots), at least 2")]
+EventDays = Annotated[int, typer.Option(help="days of tracking events and acquisitions")]
+
+
 @bench.command("warehouse")
 def bench_warehouse(
-    people: Annotated[int, typer.Option(help="people in the synthetic world")] = 1_000_000,
-    lake_days: Annotated[int, typer.Option(help="daily runs landed (WeCom snapshots), at least 2")] = 30,
-    event_days: Annotated[int, typer.Option(help="days of tracking events and acquisitions")] = 75,
-    seed: Seed = 1,
+    people: WorldPeople = 1_000_000, lake_days: LakeDays = 30, event_days: EventDays = 75, seed: Seed = 1
 ) -> None:
     """Benchmark the whole warehouse: a full build, the next day's run, a rebuild of that day from
     scratch (the baseline, compared row for row); the last line is one JSON object."""
     import json
 
     from siyu_dev.bench_warehouse import bench_warehouse as run
+
+    typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
+
+
+@bench.command("erasure")
+def bench_erasure(
+    people: WorldPeople = 100_000, lake_days: LakeDays = 30, event_days: EventDays = 75, seed: Seed = 1
+) -> None:
+    """Time one erasure on a warehouse of the synthetic world (two days built and published); the last
+    line is one JSON object with the erasure log entry (counts only)."""
+    import json
+
+    from siyu_dev.bench_erasure import bench_erasure as run
 
     typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
 

@@ -12,30 +12,55 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-# The simulated world's key: only `siyu demo` and the commands run on the simulated world set it
-# (siyu.config.use_demo_pii_key). Anything else needs SIYU_PII_KEY: there is no default key.
+# The simulated world's keys: only `siyu demo` and the commands run on the simulated world set them
+# (siyu.config.use_demo_keys). Anything else needs SIYU_PII_KEY and SIYU_SUPPRESSION_KEY: there is
+# no default key.
 DEMO_PII_KEY = "siyu-demo-key-simulated-world-only"
+DEMO_SUPPRESSION_KEY = "siyu-dev-suppression-key"
 
 
 class MissingPiiKey(RuntimeError):
     pass
 
 
+class MissingSuppressionKey(RuntimeError):
+    pass
+
+
+def _required_key(name: str, error: type[RuntimeError], what: str) -> str:
+    """A secret from the environment; a clear error naming it when unset or empty (no fallback)."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        raise error(
+            f"{name} is not set: it is {what}, and Siyu has no default. Set it to a long random secret "
+            "(e.g. `openssl rand -hex 32`), the same on every machine that lands or builds; only the "
+            "demo uses a key of its own."
+        )
+    return value
+
+
 def pii_key_from_env() -> bytes:
     """SIYU_PII_KEY as bytes; a clear error when it is unset or empty (never a fallback key)."""
-    value = os.environ.get("SIYU_PII_KEY", "")
-    if not value.strip():
-        raise MissingPiiKey(
-            "SIYU_PII_KEY is not set: it is the HMAC key that pseudonymises phone numbers, and Siyu has "
-            "no default. Set it to a long random secret (e.g. `openssl rand -hex 32`), the same on every "
-            "machine that lands or builds; only the demo uses a key of its own."
-        )
-    return value.encode()
+    what = "the HMAC key that pseudonymises phone numbers"
+    return _required_key("SIYU_PII_KEY", MissingPiiKey, what).encode()
 
 
-def use_demo_pii_key() -> None:
-    """The demo's key, for runs on the simulated world; an explicit SIYU_PII_KEY still wins."""
+def suppression_key_from_env() -> str:
+    """SIYU_SUPPRESSION_KEY; a clear error when it is unset or empty. Needed only where the
+    suppression list is written or matched (an erasure, and every landing and build once someone
+    is erased): with no default, a run without it cannot silently let an erased person back in."""
+    what = (
+        "the key of the erasure suppression list (keyed hashes of erased people's identifiers; another "
+        "secret than SIYU_PII_KEY, never changed, or the list no longer matches whom it keeps out)"
+    )
+    return _required_key("SIYU_SUPPRESSION_KEY", MissingSuppressionKey, what)
+
+
+def use_demo_keys() -> None:
+    """The demo's keys, for runs on the simulated world; an explicit SIYU_PII_KEY or
+    SIYU_SUPPRESSION_KEY still wins."""
     os.environ.setdefault("SIYU_PII_KEY", DEMO_PII_KEY)
+    os.environ.setdefault("SIYU_SUPPRESSION_KEY", DEMO_SUPPRESSION_KEY)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,12 @@ from siyu.pipl import suppression
 
 
 def _set(conn) -> None:
-    conn.execute("set variable siyu_suppression_key = ?", [suppression.suppression_key()])
-    conn.execute("set variable siyu_suppressed = ?::varchar[]", [sorted(suppression.load())])
+    hashes = sorted(suppression.load())
+    # with nobody erased the macro matches nothing and no key is needed; after an erasure a build
+    # without SIYU_SUPPRESSION_KEY fails, naming it
+    key = suppression.suppression_key() if hashes else ""
+    conn.execute("set variable siyu_suppression_key = ?", [key])
+    conn.execute("set variable siyu_suppressed = ?::varchar[]", [hashes])
 
 
 class Plugin(BasePlugin):

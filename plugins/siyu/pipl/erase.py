@@ -5,8 +5,9 @@
    whole), its manifest's ``window.erasures`` naming the request id, never an identifier;
 3. the warehouse loses their rows in every table, incremental ones included (so the others' daily
    histories stay whole), is compacted into a new file (no freed block keeps their bytes), and the
-   current publication's day is run again on it, gated and re-published; earlier publications are
-   removed (rebuild a date to re-create its snapshot);
+   current publication's day is run again on it, its day histories over every day they held
+   (``siyu.pipl.histories``), gated and re-published; each earlier dated snapshot is re-published
+   without the person's rows, and no version that held them is kept (``siyu.pipl.publications``);
 4. the files beside them (state, exports, logs, quality results, Data Docs, dbt's and Airflow's
    files, the opt-out table, other requests) are scrubbed (``siyu.pipl.files``).
 
@@ -25,7 +26,7 @@ import duckdb
 
 from siyu.config import settings
 from siyu.lake import Lake, Partition
-from siyu.pipl import files, suppression
+from siyu.pipl import files, histories, publications, suppression
 from siyu.pipl.paths import erasure_log, privacy_dir
 from siyu.pipl.requests import now
 from siyu.pipl.resolve import Identifiers
@@ -116,28 +117,26 @@ def compact(path: Path) -> None:
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
-def rebuild_warehouse(date: str) -> None:
+def rebuild_warehouse(date: str) -> dict[str, int]:
     """The day's run again on the erased warehouse (the staging models drop the suppressed; the
-    tables recompute without them), gated and published."""
+    tables recompute without them), gated and published. The day histories are rebuilt over every
+    day they held (``siyu.pipl.histories``), so no earlier day still counts the person; returns the
+    days recomputed per history."""
     from siyu import tasks
-    from siyu.warehouse import dbt_build
+    from siyu.warehouse import dbt_build, dbt_project_dir
 
-    dbt_build(date)
+    warehouse = settings().warehouse
+    aside = histories.set_aside(warehouse, date, dbt_project_dir() / "models")
+    try:
+        dbt_build(date, extra_vars=histories.backfill_vars(aside))
+    except BaseException:
+        histories.restore(warehouse, aside)
+        raise
+    histories.drop_aside(warehouse, aside)
+    compact(warehouse)  # the set-aside tables' blocks go too
     tasks.marts_gate(date)
     tasks.publish(date)
-
-
-def drop_other_publications(root: Path, date: str) -> int:
-    """Earlier publications hold the person: remove every snapshot but ``date``'s (current)."""
-    from siyu.publish import clean_leftovers
-
-    dropped = 0
-    for snapshot in sorted((root / "snapshots").glob("*")) if (root / "snapshots").exists() else []:
-        if snapshot.name != date:
-            snapshot.unlink()
-            dropped += 1
-    clean_leftovers(root)
-    return dropped
+    return {f"{h.schema}.{h.table}": h.days for h in aside}
 
 
 def scrub_opt_outs(values: set[str]) -> int:
@@ -167,14 +166,14 @@ def erase(request: dict, ids: Identifiers) -> dict:
 
     current = publication(s.published) if s.published.exists() else None
     if current and current.get("dt"):
-        rebuild_warehouse(current["dt"])
         entry["rebuilt_for"] = current["dt"]
+        entry["histories_recomputed_days"] = rebuild_warehouse(current["dt"])
         left = warehouse_rows(s.warehouse, values)
         if left:  # the staging filter and the lake rewrite must leave nothing; say where they did not
             raise RuntimeError(f"erasure {request['id']}: rows left after the rebuild in {sorted(left)}")
-        entry["removed"]["published"] = {
-            "publications_dropped": drop_other_publications(s.published.parent, current["dt"])
-        }
+        entry["removed"]["published"] = publications.rewrite_earlier(
+            s.published.parent, values, request["id"], current["dt"]
+        )
     entry["removed"]["opt_outs"] = scrub_opt_outs(values)
     skip = (s.sim_dir, Path(s.lake), s.warehouse.parent, s.published.parent, privacy_dir())
     entry["removed"]["files"] = files.scrub_tree(s.home, values, skip=skip)

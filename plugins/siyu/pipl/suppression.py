@@ -2,7 +2,11 @@
 
 Each entry is ``sha256(key || 0x1f || identifier)`` under a key of its own, ``SIYU_SUPPRESSION_KEY``
 (not the PII key): the list holds none of the lake's pseudonyms, and without the key it cannot be
-matched against anything. The same hash is computed in DuckDB (``sha256``), so the staging models
+matched against anything. The key has no default outside the demo (``siyu.config``): it is read
+where the list is written or matched, so a run before any erasure does not need it, and a run after
+one fails without it, naming the variable, rather than let the person back in.
+
+The same hash is computed in DuckDB (``sha256``), so the staging models
 apply the list too (macro ``not_suppressed``; the key reaches dbt's connection through the plugin
 ``siyu.pipl.dbt_plugin`` as a DuckDB variable, never in compiled SQL).
 
@@ -14,23 +18,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
 
+from siyu.config import suppression_key_from_env
 from siyu.lake import restrict
 from siyu.pipl.paths import suppression_file
 from siyu.pipl.rows import scrub
 
-DEMO_SUPPRESSION_KEY = "siyu-dev-suppression-key"
 SEP = "\x1f"
 
 
 def suppression_key() -> str:
-    return os.environ.get("SIYU_SUPPRESSION_KEY", DEMO_SUPPRESSION_KEY)
+    return suppression_key_from_env()
 
 
 def keyed_hash(value: str, key: str | None = None) -> str:
@@ -68,6 +71,8 @@ def hash_matcher(hashes: frozenset[str]):
 def not_erased(identifiers: Iterable[str]) -> set[str]:
     """The identifiers not on the suppression list (tag sync skips the others' contacts)."""
     hashes = load()
+    if not hashes:  # nobody erased: no key needed
+        return set(identifiers)
     key = suppression_key()
     return {v for v in identifiers if keyed_hash(v, key) not in hashes}
 

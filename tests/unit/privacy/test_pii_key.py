@@ -1,4 +1,5 @@
-"""SIYU_PII_KEY has no default: outside the demo a missing key is a clear error naming the variable."""
+"""SIYU_PII_KEY and SIYU_SUPPRESSION_KEY have no default: outside the demo a missing key is a clear
+error naming the variable."""
 
 from __future__ import annotations
 
@@ -9,21 +10,34 @@ from pathlib import Path
 
 import pytest
 
-from siyu.config import DEMO_PII_KEY, MissingPiiKey, settings
+from siyu.config import (
+    DEMO_PII_KEY,
+    MissingPiiKey,
+    MissingSuppressionKey,
+    settings,
+    suppression_key_from_env,
+)
 
 SIYU = str(Path(sys.executable).parent / "siyu")
 
 
+@pytest.mark.parametrize(
+    ("variable", "read", "error"),
+    [
+        ("SIYU_PII_KEY", lambda: settings().pii_key, MissingPiiKey),
+        ("SIYU_SUPPRESSION_KEY", suppression_key_from_env, MissingSuppressionKey),
+    ],
+)
 @pytest.mark.parametrize("value", [None, "", "   "])
-def test_a_missing_or_empty_key_is_an_error_naming_the_variable(monkeypatch, value):
+def test_a_missing_or_empty_key_is_an_error_naming_the_variable(monkeypatch, value, variable, read, error):
     if value is None:
-        monkeypatch.delenv("SIYU_PII_KEY", raising=False)
+        monkeypatch.delenv(variable, raising=False)
     else:
-        monkeypatch.setenv("SIYU_PII_KEY", value)
-    s = settings()  # the rest of the settings read fine: only what pseudonymises needs the key
+        monkeypatch.setenv(variable, value)
+    s = settings()  # the rest of the settings read fine: only what uses the key needs it
     assert s.home
-    with pytest.raises(MissingPiiKey, match="SIYU_PII_KEY is not set"):
-        _ = s.pii_key
+    with pytest.raises(error, match=f"{variable} is not set"):
+        read()
 
 
 def test_the_key_given_is_the_key_used(monkeypatch):
