@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from siyu.errors import BadInput
+
 # The simulated world's key: only `siyu demo` and the commands run on the simulated world set it
 # (siyu.config.use_demo_pii_key). Anything else needs SIYU_PII_KEY: there is no default key.
 DEMO_PII_KEY = "siyu-demo-key-simulated-world-only"
@@ -51,6 +53,9 @@ class Settings:
     duckdb_memory_limit: str = "50%"
     duckdb_threads: int = 1
     duckdb_temp_dir: Path = Path("data/duckdb_tmp")
+    # The warehouse engine (SIYU_ENGINE): "duckdb" (the default, one file) or "spark" (dbt-spark,
+    # profiles.yml target `spark`); ENGINE_TARGETS names each one's dbt target.
+    engine: str = "duckdb"
 
     @property
     def pii_key(self) -> bytes:
@@ -79,7 +84,18 @@ def settings() -> Settings:
         duckdb_memory_limit=os.environ.get("SIYU_DUCKDB_MEMORY_LIMIT", "50%"),
         duckdb_threads=int(os.environ.get("SIYU_DUCKDB_THREADS", os.cpu_count() or 1)),
         duckdb_temp_dir=Path(os.environ.get("SIYU_DUCKDB_TEMP_DIR", home / "duckdb_tmp")),
+        engine=engine_from_env(),
     )
+
+
+ENGINE_TARGETS = {"duckdb": "dev", "spark": "spark"}
+
+
+def engine_from_env() -> str:
+    engine = os.environ.get("SIYU_ENGINE", "duckdb").strip().lower()
+    if engine not in ENGINE_TARGETS:
+        raise BadInput(f"SIYU_ENGINE={engine!r}: expected one of {sorted(ENGINE_TARGETS)}")
+    return engine
 
 
 def duckdb_config(s: Settings | None = None) -> dict[str, str]:
