@@ -28,7 +28,7 @@
 
 {% macro incremental_state_config(key, version, vars=[], strategy='delete+insert') -%}
   {{ config(
-      materialized='incremental',
+      materialized=incremental_materialization(),
       incremental_strategy=strategy,
       unique_key=key,
       on_schema_change='fail',

@@ -14,8 +14,8 @@
   (
     select cast(null as {{ sql_string_type() }}) as request_id, cast(null as {{ sql_string_type() }}) as identifier_type,
            cast(null as {{ sql_string_type() }}) as identifier, cast(null as {{ sql_string_type() }}) as value,
-           cast(null as {{ sql_string_type() }}) as pseudonym, cast(null as timestamptz) as received_at,
-           cast(null as timestamptz) as opted_out_at
+           cast(null as {{ sql_string_type() }}) as pseudonym, cast(null as {{ sql_timestamptz_type() }}) as received_at,
+           cast(null as {{ sql_timestamptz_type() }}) as opted_out_at
     where false
     {%- if present %}
     union all by name

@@ -62,14 +62,14 @@ def _export(engine: str, models: list[str], out: Path) -> None:
     from siyu.config import settings
 
     with duckdb.connect(str(settings().warehouse), read_only=True) as con:
-        con.execute("set TimeZone = 'Asia/Shanghai'")  # staging views read China days, as in dbt's session
+        con.sql("set TimeZone = 'Asia/Shanghai'")  # staging views read China days, as in dbt's session
         for model in models:
-            schema = con.execute(
+            schemas = con.execute(
                 "select table_schema from information_schema.tables where table_name = ?", [model]
-            ).fetchone()
-            if schema is None:  # an ephemeral model
+            ).fetchall()
+            if not schemas:  # an ephemeral model
                 continue
-            rows = con.sql(f'select * from "{schema[0]}"."{model}"').to_arrow_table()
+            rows = con.sql(f'select * from "{schemas[0][0]}"."{model}"').to_arrow_table()
             pq.write_table(rows, out / f"{model}.parquet")
 
 

@@ -19,7 +19,7 @@ select
     {{ json_text('props', '$.keyword') }} as search_keyword,
     -- The file's date (<collector>/<YYYY-MM-DD>/<HH>.jsonl) is when it arrived; a run can take files of
     -- earlier days that came in late, so the partition date (dt) is only when we landed it.
-    coalesce(try_cast(regexp_extract(source_file, '/(\d{4}-\d{2}-\d{2})/', 1) as date), cast(dt as date))
+    coalesce(try_cast(regexp_extract(source_file, {{ sql_regex('/(\d{4}-\d{2}-\d{2})/') }}, 1) as date), cast(dt as date))
         as arrival_date,
     cast(dt as date) as landed_date
 from {{ source('tracking', 'events') }}
