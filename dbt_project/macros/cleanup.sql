@@ -3,6 +3,15 @@
     warehouse held five full copies of the identity graph. One writer builds the warehouse at a time
     (the DAG's pool), so no other run's temp table can be in use. -#}
 {% macro drop_dbt_tmp_tables() %}
+  {{- adapter.dispatch('drop_dbt_tmp_tables', 'siyu')() -}}
+{% endmacro %}
+
+{#- Spark: dbt-spark drops its own temporary views; there is no information_schema to scan. -#}
+{% macro spark__drop_dbt_tmp_tables() %}
+  select 1
+{% endmacro %}
+
+{% macro default__drop_dbt_tmp_tables() %}
   {%- if execute -%}
     {%- set leftovers = run_query(
         "select table_schema, table_name, table_type from information_schema.tables "

@@ -25,7 +25,7 @@
     into an older one. An unknown date sorts last. -#}
 {% macro identity_anchor_order(prefix='') %}
   coalesce({{ prefix }}first_landed_on, date '9999-12-31'),
-  coalesce({{ prefix }}first_seen_at, timestamptz 'infinity'),
+  coalesce({{ prefix }}first_seen_at, {{ sql_instant_last() }}),
   {{ identifier_type_rank(prefix ~ 'identifier_type') }},
   {{ prefix }}identifier
 {%- endmacro %}

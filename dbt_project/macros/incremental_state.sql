@@ -28,7 +28,7 @@
 
 {% macro incremental_state_config(key, version, vars=[], strategy='delete+insert') -%}
   {{ config(
-      materialized='incremental',
+      materialized=incremental_materialization(),
       incremental_strategy=strategy,
       unique_key=key,
       on_schema_change='fail',
@@ -64,7 +64,7 @@
     {%- set wanted = incremental_watermarks_relation() -%}
     {%- set relation = adapter.get_relation(wanted.database, wanted.schema, wanted.identifier) -%}
     {%- if relation is not none -%}
-      {%- for row in run_query('select model, cast(folded_through as varchar), fingerprint from ' ~ relation).rows -%}
+      {%- for row in run_query('select model, cast(folded_through as ' ~ sql_string_type() ~ '), fingerprint from ' ~ relation).rows -%}
         {%- do stored.update({row[0]: {'folded_through': row[1], 'fingerprint': row[2]}}) -%}
       {%- endfor -%}
     {%- endif -%}
@@ -119,13 +119,12 @@
   {%- set relation = incremental_watermarks_relation() -%}
   {%- do run_query('create schema if not exists ' ~ adapter.quote(relation.schema)) -%}
   {%- do run_query('create table if not exists ' ~ relation
-                   ~ ' (model varchar, folded_through date, fingerprint varchar)') -%}
+                   ~ ' (model ' ~ sql_string_type() ~ ', folded_through date, fingerprint ' ~ sql_string_type() ~ ')') -%}
   {%- for result in results
         if result.node.resource_type == 'model' and result.status == 'success'
            and result.node.config.get('incremental_state') is not none -%}
-    {%- do run_query("delete from " ~ relation ~ " where model = '" ~ result.node.alias ~ "'; insert into "
-                     ~ relation ~ " values ('" ~ result.node.alias ~ "', " ~ run_date() ~ ", '"
-                     ~ incremental_fingerprint(result.node.config.incremental_state) ~ "')") -%}
+    {%- do replace_state_row(relation, result.node.alias, run_date(),
+                             incremental_fingerprint(result.node.config.incremental_state)) -%}
   {%- endfor -%}
   {%- endif -%}
   select 1
@@ -139,7 +138,7 @@
   {%- set model = model or this.identifier -%}
   {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return(none) }}{%- endif -%}
   {%- if model == this.identifier and not is_incremental() -%}{{ return(none) }}{%- endif -%}
-  {%- set rows = run_query("select cast(watermark as varchar), invocation_id from " ~ limits
+  {%- set rows = run_query("select cast(watermark as " ~ sql_string_type() ~ "), invocation_id from " ~ limits
                            ~ " where model = '" ~ model ~ "'").rows -%}
   {%- if not rows or rows[0][1] != invocation_id -%}
     {{ exceptions.raise_compiler_error(model ~ ": incremental_run_limits was not built by this run; "

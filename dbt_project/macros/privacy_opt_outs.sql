@@ -12,10 +12,10 @@
     {%- set present = found.columns[0].values()[0] > 0 -%}
   {%- endif -%}
   (
-    select cast(null as varchar) as request_id, cast(null as varchar) as identifier_type,
-           cast(null as varchar) as identifier, cast(null as varchar) as value,
-           cast(null as varchar) as pseudonym, cast(null as timestamptz) as received_at,
-           cast(null as timestamptz) as opted_out_at
+    select cast(null as {{ sql_string_type() }}) as request_id, cast(null as {{ sql_string_type() }}) as identifier_type,
+           cast(null as {{ sql_string_type() }}) as identifier, cast(null as {{ sql_string_type() }}) as value,
+           cast(null as {{ sql_string_type() }}) as pseudonym, cast(null as {{ sql_timestamptz_type() }}) as received_at,
+           cast(null as {{ sql_timestamptz_type() }}) as opted_out_at
     where false
     {%- if present %}
     union all by name

@@ -91,7 +91,7 @@ group by all
 {% macro latest_snapshot_date(source_name, table_name, through=none) -%}
   {%- if not execute -%}{{ return(var('run_date')) }}{%- endif -%}
   {%- set sql -%}
-    select cast(max(cast(dt as date)) as varchar) from {{ source(source_name, table_name) }}
+    select cast(max(cast(dt as date)) as {{ sql_string_type() }}) from {{ source(source_name, table_name) }}
     where cast(dt as date) <= {{ "date '" ~ through ~ "'" if through else run_date() }}
   {%- endset -%}
   {{ return(run_query(sql).columns[0].values()[0]) }}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from siyu.errors import BadInput
+
 # The simulated world's keys: only `siyu demo` and the commands run on the simulated world set them
 # (siyu.config.use_demo_keys). Anything else needs SIYU_PII_KEY and SIYU_SUPPRESSION_KEY: there is
 # no default key.
@@ -76,6 +78,9 @@ class Settings:
     duckdb_memory_limit: str = "50%"
     duckdb_threads: int = 1
     duckdb_temp_dir: Path = Path("data/duckdb_tmp")
+    # The warehouse engine (SIYU_ENGINE): "duckdb" (the default, one file) or "spark" (dbt-spark,
+    # profiles.yml target `spark`); ENGINE_TARGETS names each one's dbt target.
+    engine: str = "duckdb"
 
     @property
     def pii_key(self) -> bytes:
@@ -104,7 +109,18 @@ def settings() -> Settings:
         duckdb_memory_limit=os.environ.get("SIYU_DUCKDB_MEMORY_LIMIT", "50%"),
         duckdb_threads=int(os.environ.get("SIYU_DUCKDB_THREADS", os.cpu_count() or 1)),
         duckdb_temp_dir=Path(os.environ.get("SIYU_DUCKDB_TEMP_DIR", home / "duckdb_tmp")),
+        engine=engine_from_env(),
     )
+
+
+ENGINE_TARGETS = {"duckdb": "dev", "spark": "spark"}
+
+
+def engine_from_env() -> str:
+    engine = os.environ.get("SIYU_ENGINE", "duckdb").strip().lower()
+    if engine not in ENGINE_TARGETS:
+        raise BadInput(f"SIYU_ENGINE={engine!r}: expected one of {sorted(ENGINE_TARGETS)}")
+    return engine
 
 
 def duckdb_config(s: Settings | None = None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from siyu.config import project_root, settings
+from siyu.config import ENGINE_TARGETS, project_root, settings
 from siyu.errors import RunError
 from siyu.lake import dbt_filesystems
 
@@ -83,6 +83,7 @@ def dbt_args(
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),
         "--vars", json.dumps({**(extra_vars or {}), "run_date": run_date}),
+        "--target", ENGINE_TARGETS[settings().engine],
     ]  # fmt: skip
     if select:
         args += ["--select", select]
@@ -100,6 +101,7 @@ def dbt_build(
     from dbt.cli.main import dbtRunner  # heavy import: only when building
 
     with environ(dbt_env()):
+        start_engine_session()
         try:
             result = dbtRunner().invoke(dbt_args("build", run_date, select, extra_vars, exclude))
         finally:
@@ -126,6 +128,7 @@ def dbt_run_timed(run_date: str, select: str, extra_vars: dict | None = None) ->
     from dbt.cli.main import dbtRunner
 
     with environ(dbt_env()):
+        start_engine_session()
         try:
             types = ["--resource-type", "model", "--resource-type", "seed"]
             result = dbtRunner().invoke(dbt_args("build", run_date, select, extra_vars) + types + ["--quiet"])
@@ -134,6 +137,15 @@ def dbt_run_timed(run_date: str, select: str, extra_vars: dict | None = None) ->
     if not result.success:
         raise DbtBuildError(run_date, [str(result.exception)], result.exception)
     return {r.node.name: r.execution_time for r in result.result.results}  # type: ignore[union-attr]
+
+
+def start_engine_session() -> None:
+    """On Spark, the session dbt-spark will pick up, with the suppression variables set
+    (siyu.spark_session); nothing on DuckDB (its plugin does it per connection)."""
+    if settings().engine == "spark":
+        from siyu import spark_session
+
+        spark_session.start((dbt_project_dir() / "profiles.yml").read_text())
 
 
 def release_duckdb() -> None:

@@ -19,13 +19,13 @@
 {%- endif %}
 
 select
-    cast(model as varchar) as model,
+    cast(model as {{ sql_string_type() }}) as model,
     {{ run_date() }} as run_date,
     cast(folded_through as date) as folded_through,
     cast(watermark as date) as watermark,
-    cast(rebuild_reason as varchar) as rebuild_reason,
-    cast(fingerprint as varchar) as fingerprint,
-    cast(written_since_sql as varchar) as written_since_sql,
+    cast(rebuild_reason as {{ sql_string_type() }}) as rebuild_reason,
+    cast(fingerprint as {{ sql_string_type() }}) as fingerprint,
+    cast(written_since_sql as {{ sql_string_type() }}) as written_since_sql,
     '{{ invocation_id }}' as invocation_id
 from (values
 {%- for r in rows %}

@@ -5,7 +5,7 @@
 -- incremental model); its rows are written by on-run-end (incremental_state_record) for each model
 -- a run built successfully, so this select adds none.
 select
-    cast(null as varchar) as model,
+    cast(null as {{ sql_string_type() }}) as model,
     cast(null as date) as folded_through,
-    cast(null as varchar) as fingerprint
+    cast(null as {{ sql_string_type() }}) as fingerprint
 where false

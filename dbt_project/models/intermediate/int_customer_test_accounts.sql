@@ -31,7 +31,7 @@ declared as (
 
 select
     g.customer_id,
-    list_sort(list(distinct d.reason)) as test_reasons,
+    {{ sorted_distinct_list('d.reason') }} as test_reasons,
     count(distinct d.identifier_type || ':' || d.identifier) as test_identifiers_count
 from declared d
 join {{ ref('int_identity__graph') }} g using (identifier_type, identifier)

@@ -8,8 +8,8 @@ select
     external_userid as left_identifier,
     'unionid' as right_type,
     unionid as right_identifier,
-    least(first_joined_at, cast(first_snapshot as timestamptz)) as first_seen_at,
-    cast(last_snapshot as timestamptz) as last_seen_at,
+    least(first_joined_at, cast(first_snapshot as {{ sql_timestamptz_type() }})) as first_seen_at,
+    cast(last_snapshot as {{ sql_timestamptz_type() }}) as last_seen_at,
     first_snapshot as first_landed_on
 from {{ ref('int_wecom__group_member_unionids') }}
 where {{ changed_since_watermark('written_on', 'int_identity__edges') }}

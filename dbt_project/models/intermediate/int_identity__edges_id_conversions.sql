@@ -22,8 +22,8 @@ select
     k.external_userid as left_identifier,
     'unionid' as right_type,
     k.unionid as right_identifier,
-    min(coalesce(greatest(a.first_added_at, u.created_at), cast(k.linked_on as timestamptz))) as first_seen_at,
-    max(cast(k.checked_on as timestamptz)) as last_seen_at,
+    min(coalesce(greatest(a.first_added_at, u.created_at), cast(k.linked_on as {{ sql_timestamptz_type() }}))) as first_seen_at,
+    max(cast(k.checked_on as {{ sql_timestamptz_type() }})) as last_seen_at,
     min(k.linked_on) as first_landed_on
 from conversions k
 left join {{ ref('int_identity__contact_added') }} a using (external_userid)

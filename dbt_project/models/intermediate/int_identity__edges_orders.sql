@@ -16,8 +16,8 @@ order_buyer as (
         'appdb.orders' as source,
         'mp_openid' as left_type,
         mp_openid as left_identifier,
-        cast(null as varchar) as right_type,
-        cast(null as varchar) as right_identifier,
+        cast(null as {{ sql_string_type() }}) as right_type,
+        cast(null as {{ sql_string_type() }}) as right_identifier,
         min(created_at) as first_seen_at,
         max(updated_at) as last_seen_at,
         min(first_extracted_dt) as first_landed_on

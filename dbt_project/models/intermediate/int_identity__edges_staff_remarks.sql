@@ -9,7 +9,7 @@ select
     'phone_hash' as right_type,
     phone_hash as right_identifier,
     first_relation_at as first_seen_at,
-    cast(last_snapshot as timestamptz) as last_seen_at,
+    cast(last_snapshot as {{ sql_timestamptz_type() }}) as last_seen_at,
     first_snapshot as first_landed_on
 from {{ ref('int_wecom__remark_phones') }}
 where {{ changed_since_watermark('written_on', 'int_identity__edges') }}

@@ -10,8 +10,8 @@ select
     p.external_userid as left_identifier,
     case when p.unionid is not null then 'unionid' end as right_type,
     p.unionid as right_identifier,
-    least(a.first_added_at, cast(p.first_snapshot as timestamptz)) as first_seen_at,
-    cast(p.last_snapshot as timestamptz) as last_seen_at,
+    least(a.first_added_at, cast(p.first_snapshot as {{ sql_timestamptz_type() }})) as first_seen_at,
+    cast(p.last_snapshot as {{ sql_timestamptz_type() }}) as last_seen_at,
     p.first_snapshot as first_landed_on
 from {{ ref('int_wecom__contact_unionids') }} p
 left join {{ ref('int_identity__contact_added') }} a using (external_userid)

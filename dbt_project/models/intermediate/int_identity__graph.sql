@@ -25,7 +25,7 @@ with nodes as (
 anchors as (
     -- the anchor's node id only: carrying its strings through the aggregate costs more than
     -- looking them up for the million anchors afterwards
-    select component, arg_min(node_id, anchor_rank) as anchor_id
+    select component, {{ value_at_min('node_id', 'anchor_rank') }} as anchor_id
     from nodes
     group by component
 ),
@@ -38,14 +38,14 @@ customers as (
 unmerged as (
     -- the id a component split by a separation would have had whole
     select split_from,
-           {{ customer_id('arg_min(identifier_type, anchor_rank)', 'arg_min(identifier, anchor_rank)') }} as unmerged_from
+           {{ customer_id(value_at_min('identifier_type', 'anchor_rank'), value_at_min('identifier', 'anchor_rank')) }} as unmerged_from
     from nodes where split_from is not null
     group by split_from
 ),
 
 rule_sets as (
     -- the rules of each set of rule bits some node has
-    select m.rule_mask, string_agg(r.rule, ',' order by r.bit) as rules
+    select m.rule_mask, {{ string_agg_ordered('r.rule', ',', 'r.bit') }} as rules
     from (select distinct rule_mask from nodes where rule_mask <> 0) m
     join (
         select distinct cast(bit as bigint) as bit, rule

@@ -41,7 +41,7 @@ links as (
 )
 
 select src, dst, rule,
-       cast(list_position((select list(rule order by rule) from (select distinct rule from links)), rule) - 1
+       cast({{ list_index("(select " ~ sorted_list('rule') ~ " from (select distinct rule from links))", 'rule') }} - 1
             as tinyint) as bit,
        joins_existing, newer_than_src, newer_than_dst, priority, first_landed_on, first_seen_at,
        false as separates

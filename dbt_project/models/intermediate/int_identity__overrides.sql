@@ -20,12 +20,12 @@
 
 with decisions as (
     select action, left_type, left_identifier, right_type, right_identifier, decided_by, reason,
-           cast(decided_at as varchar) as decided_at
+           cast(decided_at as {{ sql_string_type() }}) as decided_at
     from {{ ref('identity_overrides') }}
     {%- if inbox %}
     union all
     select action, left_type, left_identifier, right_type, right_identifier, decided_by, reason,
-           cast(decided_at as varchar) as decided_at
+           cast(decided_at as {{ sql_string_type() }}) as decided_at
     from {{ 'read_parquet' if inbox.endswith('.parquet') else 'read_csv' }}('{{ inbox }}'
         {%- if not inbox.endswith('.parquet') %}, header = true, all_varchar = true{% endif %}, union_by_name = true)
     {%- endif %}
@@ -40,7 +40,7 @@ cleaned as (
         nullif(trim(right_identifier), '') as right_identifier,
         nullif(trim(decided_by), '') as decided_by,
         nullif(trim(reason), '') as reason,
-        try_cast(decided_at as timestamptz) as decided_at
+        try_cast(decided_at as {{ sql_timestamptz_type() }}) as decided_at
     from decisions
 ),
 

@@ -6,7 +6,7 @@ with requests as (
         request_id,
         case identifier_type when 'phone' then 'phone_hash' else identifier_type end as identifier_type,
         coalesce(identifier, pseudonym, value) as identifier,
-        cast(coalesce(received_at, opted_out_at) as timestamptz) as received_at
+        cast(coalesce(received_at, opted_out_at) as {{ sql_timestamptz_type() }}) as received_at
     from {{ privacy_opt_outs() }}
 )
 

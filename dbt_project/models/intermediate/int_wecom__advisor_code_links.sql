@@ -34,7 +34,7 @@ select
     'mp_openid' as right_type,
     c.openid as right_identifier,
     greatest(s.first_relation_at, c.created_at) as first_seen_at,
-    case when s.last_snapshot < {{ latest }} then cast(s.last_snapshot as timestamptz) end as last_seen_at,
+    case when s.last_snapshot < {{ latest }} then cast(s.last_snapshot as {{ sql_timestamptz_type() }}) end as last_seen_at,
     greatest(s.first_snapshot, c.first_landed_on) as first_landed_on,
     greatest(s.first_snapshot, c.first_landed_on,
              case when s.last_snapshot < {{ latest }} then s.last_snapshot + 1 end) as written_on

@@ -15,9 +15,9 @@
         select external_userid, createtime, dt, remark_mobile_hashes
         from {{ source('wecom', 'follow_users') }}
         where {{ snapshots_to_fold() }} and external_userid is not null
-            and len(remark_mobile_hashes) > 0
+            and {{ list_length('remark_mobile_hashes') }} > 0
     ) f,
-        unnest(f.remark_mobile_hashes) as m(phone_hash)
+        {{ unnest_from('f.remark_mobile_hashes', 'm', 'phone_hash') }}
     where m.phone_hash is not null
     group by 1, 2
 {% endset %}

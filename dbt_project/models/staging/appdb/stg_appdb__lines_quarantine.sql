@@ -1,7 +1,7 @@
 -- Order lines and refunds extraction could not read (an unreadable or future timestamp), with the reason.
 select
     'appdb.order_items' as entity,
-    coalesce(order_id, '(null)') || '/' || coalesce(cast(line_no as varchar), '(null)') as row_key,
+    coalesce(order_id, '(null)') || '/' || coalesce(cast(line_no as {{ sql_string_type() }}), '(null)') as row_key,
     quarantine_reason as reason,
     cast(dt as date) as dt
 from {{ source('appdb', 'order_items') }}

@@ -13,13 +13,13 @@ select
     item_id,
     scene,
     props,
-    json_extract_string(props, '$.share_id') as share_id,
-    json_extract_string(props, '$.share_target') as share_target,
-    json_extract_string(props, '$.sharer_openid') as sharer_openid,
-    json_extract_string(props, '$.keyword') as search_keyword,
+    {{ json_text('props', '$.share_id') }} as share_id,
+    {{ json_text('props', '$.share_target') }} as share_target,
+    {{ json_text('props', '$.sharer_openid') }} as sharer_openid,
+    {{ json_text('props', '$.keyword') }} as search_keyword,
     -- The file's date (<collector>/<YYYY-MM-DD>/<HH>.jsonl) is when it arrived; a run can take files of
     -- earlier days that came in late, so the partition date (dt) is only when we landed it.
-    coalesce(try_cast(regexp_extract(source_file, '/(\d{4}-\d{2}-\d{2})/', 1) as date), cast(dt as date))
+    coalesce(try_cast(regexp_extract(source_file, {{ sql_regex('/(\d{4}-\d{2}-\d{2})/') }}, 1) as date), cast(dt as date))
         as arrival_date,
     cast(dt as date) as landed_date
 from {{ source('tracking', 'events') }}

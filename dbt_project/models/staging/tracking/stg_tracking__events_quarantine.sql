@@ -13,7 +13,7 @@ where cast(dt as date) <= {{ run_date() }}
 union all
 select
     'tracking.events_quarantine' as entity,
-    source_file || coalesce(':' || cast(line_no as varchar), '') as row_key,
+    source_file || coalesce(':' || cast(line_no as {{ sql_string_type() }}), '') as row_key,
     reason,
     cast(dt as date) as dt
 from {{ source('tracking', 'events_quarantine') }}

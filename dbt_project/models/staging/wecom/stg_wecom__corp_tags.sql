@@ -11,7 +11,7 @@ select
     group_id,
     group_name,
     create_time as created_at,
-    "order" as sort_order,
+    {{ adapter.quote('order') }} as sort_order,
     coalesce(deleted, false) as is_deleted,
     case tag_type when 3 then 'strategy' else 'corp' end as tag_source,  -- get_strategy_tag_list or the library
     strategy_id

@@ -1,0 +1,83 @@
+{#- Engine differences in types and scalar functions, one macro each; default__ is DuckDB's (the SQL
+  the models had before Spark), spark__ Spark SQL's. -#}
+
+{#- The string type in a cast or a column list: DuckDB's varchar; Spark wants a length on varchar. -#}
+{% macro sql_string_type() -%}
+  {{- adapter.dispatch('sql_string_type', 'siyu')() -}}
+{%- endmacro %}
+{% macro default__sql_string_type() -%}varchar{%- endmacro %}
+{% macro spark__sql_string_type() -%}string{%- endmacro %}
+
+{#- A JSON text's member as a string ('$.key'). -#}
+{% macro json_text(expression, path) -%}
+  {{- adapter.dispatch('json_text', 'siyu')(expression, path) -}}
+{%- endmacro %}
+{% macro default__json_text(expression, path) -%}json_extract_string({{ expression }}, '{{ path }}'){%- endmacro %}
+{% macro spark__json_text(expression, path) -%}get_json_object({{ expression }}, '{{ path }}'){%- endmacro %}
+
+{#- An instant: DuckDB's timestamptz; Spark's timestamp is already one (shown in the session zone). -#}
+{% macro sql_timestamptz_type() -%}
+  {{- adapter.dispatch('sql_timestamptz_type', 'siyu')() -}}
+{%- endmacro %}
+{% macro default__sql_timestamptz_type() -%}timestamptz{%- endmacro %}
+{% macro spark__sql_timestamptz_type() -%}timestamp{%- endmacro %}
+
+{#- A regular expression as a string literal: Spark's literals read backslash escapes, DuckDB's do not. -#}
+{% macro sql_regex(pattern) -%}
+  {{- adapter.dispatch('sql_regex', 'siyu')(pattern) -}}
+{%- endmacro %}
+{% macro default__sql_regex(pattern) -%}'{{ pattern }}'{%- endmacro %}
+{% macro spark__sql_regex(pattern) -%}'{{ pattern | replace('\\', '\\\\') }}'{%- endmacro %}
+
+{#- An instant after every real one (an unknown time sorts last): Spark has no infinite timestamp. -#}
+{% macro sql_instant_last() -%}
+  {{- adapter.dispatch('sql_instant_last', 'siyu')() -}}
+{%- endmacro %}
+{% macro default__sql_instant_last() -%}timestamptz 'infinity'{%- endmacro %}
+{% macro spark__sql_instant_last() -%}timestamp '9999-12-31 23:59:59'{%- endmacro %}
+
+{#- List and aggregate functions. -#}
+{% macro sorted_distinct_list(expression) -%}
+  {{- adapter.dispatch('sorted_distinct_list', 'siyu')(expression) -}}
+{%- endmacro %}
+{% macro default__sorted_distinct_list(expression) -%}list_sort(list(distinct {{ expression }})){%- endmacro %}
+{% macro spark__sorted_distinct_list(expression) -%}array_sort(collect_set({{ expression }})){%- endmacro %}
+
+{% macro value_at_min(value, key) -%}
+  {{- adapter.dispatch('value_at_min', 'siyu')(value, key) -}}
+{%- endmacro %}
+{% macro default__value_at_min(value, key) -%}arg_min({{ value }}, {{ key }}){%- endmacro %}
+{% macro spark__value_at_min(value, key) -%}min_by({{ value }}, {{ key }}){%- endmacro %}
+
+{% macro string_agg_ordered(expression, separator, order_by) -%}
+  {{- adapter.dispatch('string_agg_ordered', 'siyu')(expression, separator, order_by) -}}
+{%- endmacro %}
+{% macro default__string_agg_ordered(expression, separator, order_by) -%}string_agg({{ expression }}, '{{ separator }}' order by {{ order_by }}){%- endmacro %}
+{% macro spark__string_agg_ordered(expression, separator, order_by) -%}listagg({{ expression }}, '{{ separator }}') within group (order by {{ order_by }}){%- endmacro %}
+
+{% macro list_length(expression) -%}
+  {{- adapter.dispatch('list_length', 'siyu')(expression) -}}
+{%- endmacro %}
+{% macro default__list_length(expression) -%}len({{ expression }}){%- endmacro %}
+{% macro spark__list_length(expression) -%}size({{ expression }}){%- endmacro %}
+
+{#- A list's elements as rows, in a FROM clause after the table (alias(column)). -#}
+{% macro unnest_from(expression, alias, column) -%}
+  {{- adapter.dispatch('unnest_from', 'siyu')(expression, alias, column) -}}
+{%- endmacro %}
+{% macro default__unnest_from(expression, alias, column) -%}unnest({{ expression }}) as {{ alias }}({{ column }}){%- endmacro %}
+{% macro spark__unnest_from(expression, alias, column) -%}lateral explode({{ expression }}) as {{ alias }}({{ column }}){%- endmacro %}
+
+{#- The 1-based position of a value in a list. -#}
+{% macro list_index(list, value) -%}
+  {{- adapter.dispatch('list_index', 'siyu')(list, value) -}}
+{%- endmacro %}
+{% macro default__list_index(list, value) -%}list_position({{ list }}, {{ value }}){%- endmacro %}
+{% macro spark__list_index(list, value) -%}array_position({{ list }}, {{ value }}){%- endmacro %}
+
+{#- A column's values as a list, sorted (an aggregate). -#}
+{% macro sorted_list(column) -%}
+  {{- adapter.dispatch('sorted_list', 'siyu')(column) -}}
+{%- endmacro %}
+{% macro default__sorted_list(column) -%}list({{ column }} order by {{ column }}){%- endmacro %}
+{% macro spark__sorted_list(column) -%}array_sort(collect_list({{ column }})){%- endmacro %}

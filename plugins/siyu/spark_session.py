@@ -1,0 +1,70 @@
+"""The local Spark session dbt-spark's session method uses (``SIYU_ENGINE=spark``).
+
+dbt-spark builds its session with ``getOrCreate()``, so the one started here, before dbt runs and with
+the profile's own settings (``dbt_project/profiles.yml``, target ``spark``), is the one every model runs
+in. Starting it here lets the suppression list and its key (PIPL erasure) reach SQL as session
+variables set from a DataFrame, never as text in compiled SQL or dbt's logs: the Spark form of
+``siyu.pipl.dbt_plugin``. ``stop()`` ends the session; the JVM (py4j's gateway) ends with the
+process, which is why tests build on Spark in a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import yaml
+
+from siyu.pipl import suppression
+
+_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*'([^']+)'\s*(?:,\s*'([^']*)'\s*)?\)\s*\}\}""")
+
+
+def spark_conf(profiles_yml: str) -> dict[str, str]:
+    """The spark target's server_side_parameters with their env_var(...) calls filled in (the only Jinja
+    the target uses), and ANSI mode off as dbt-spark sets it."""
+    target = yaml.safe_load(profiles_yml)["siyu"]["outputs"]["spark"]
+
+    def fill(value: Any) -> str:
+        def one(m: re.Match) -> str:
+            name, default = m.group(1), m.group(2)
+            if name not in os.environ and default is None:
+                raise KeyError(f"profiles.yml target spark needs env var {name}")
+            return os.environ.get(name, default or "")
+
+        return _ENV_VAR.sub(one, str(value))
+
+    conf = {str(k): fill(v) for k, v in target.get("server_side_parameters", {}).items()}
+    conf["spark.sql.ansi.enabled"] = "false"
+    return conf
+
+
+def start(profiles_yml: str):
+    """The session (created once per process) with the suppression variables declared and set."""
+    from pyspark.sql import SparkSession  # heavy: only when building on Spark
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in spark_conf(profiles_yml).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.createDataFrame(
+        [(suppression.suppression_key(), sorted(suppression.load()))],
+        "k string, hashes array<string>",
+    ).createOrReplaceTempView("siyu_suppression_input")
+    spark.sql("declare or replace variable siyu_suppression_key string")
+    spark.sql("declare or replace variable siyu_suppressed array<string>")
+    spark.sql("set var siyu_suppression_key = (select k from siyu_suppression_input)")
+    spark.sql("set var siyu_suppressed = (select hashes from siyu_suppression_input)")
+    spark.catalog.dropTempView("siyu_suppression_input")
+    return spark
+
+
+def stop() -> None:
+    """End the session and its JVM, when one was started in this process."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()

@@ -1,0 +1,71 @@
+"""The same lake built on DuckDB and on Spark (dbt-spark's session method, pyspark on the machine's
+Java): every model both engines build is compared row for row (siyu_dev.engine_parity). Slow: two dbt
+builds and a JVM. Skipped where Java is absent, unless SIYU_REQUIRE_SERVERS=1 (.ci/run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from siyu_dev.bench_identity import DAY
+from siyu_dev.bench_world import land_world
+from siyu_dev.engine_parity import build_in_child, compare
+
+pytestmark = pytest.mark.slow
+
+# What builds on Spark so far (issue 22): staging, the WeCom histories and the identity evidence.
+# Widened as the models get there (the identity graph waits for its SQL components on Spark).
+BUILT_ON_SPARK = [
+    "int_wecom__advisor_code_links",
+    "int_wecom__contact_unionids",
+    "int_wecom__group_member_unionids",
+    "int_wecom__relation_spells",
+    "int_wecom__remark_phones",
+    "int_identity__edges",
+]
+SPARK_SELECTION = " ".join(["staging", "incremental_watermarks", "incremental_run_limits", *BUILT_ON_SPARK])
+# The run's own state (invocation id, rebuild reasons), not data: not compared.
+STATE_MODELS = {"incremental_watermarks", "incremental_run_limits"}
+
+
+@pytest.fixture(scope="module")
+def java():
+    if shutil.which("java") is None:
+        reason = "no java on PATH: the Spark build needs a JVM (OpenJDK 17)"
+        if os.environ.get("SIYU_REQUIRE_SERVERS") == "1":
+            pytest.fail(reason + " (SIYU_REQUIRE_SERVERS=1)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def builds(java, tmp_path_factory):
+    root = tmp_path_factory.mktemp("parity")
+    lake = root / "lake"
+    land_world(str(lake), people=300, seed=5, lake_days=3)
+    duck = build_in_child("duckdb", root / "duckdb", lake, DAY, SPARK_SELECTION)
+    spark = build_in_child("spark", root / "spark", lake, DAY, SPARK_SELECTION)
+    return root, duck, spark
+
+
+def test_spark_builds_the_same_models(builds):
+    _, duck, spark = builds
+    assert spark["models"] == duck["models"]
+    assert len([m for m in spark["models"] if m.startswith("stg_")]) == 20  # every staging model
+    assert set(BUILT_ON_SPARK) <= set(spark["models"])
+
+
+def test_every_model_equals_duckdbs_row_for_row(builds):
+    root, duck, _ = builds
+    models = [m for m in duck["models"] if m not in STATE_MODELS]
+    report = compare(root / "duckdb" / "export", root / "spark" / "export", models)
+    differing = {
+        m: r for m, r in report.items() if r.get("only_left") or r.get("only_right") or "columns" in r
+    }
+    assert differing == {}
+    # not an empty agreement: the world reaches every source
+    sample = ("stg_appdb__orders", "stg_tracking__events", "int_wecom__relation_spells")
+    sample += ("int_identity__edges",)
+    for model in sample:
+        assert report[model]["rows"] > 0, model
