@@ -35,7 +35,12 @@ def pytest_unconfigure(config):
 # once; the modules that read the session's demo (demo_home) are one unit, so the demo runs once. The
 # units start heaviest first (measured: `pytest --durations`), so the long ones overlap.
 DEMO_READERS = ("tests/bi/", "tests/e2e/", "tests/privacy/test_erasure.py")
-HEAVIEST_FIRST = (DEMO_READERS, "tests/deploy/test_scheduler.py", "tests/faults/test_entity_hold_back.py")
+HEAVIEST_FIRST = (
+    DEMO_READERS,
+    "tests/deploy/test_scheduler.py",
+    "tests/spark/",
+    "tests/faults/test_entity_hold_back.py",
+)
 
 
 def work_unit(nodeid: str) -> str:

@@ -49,8 +49,12 @@ def start(profiles_yml: str):
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    hashes = sorted(suppression.load())
+    # as on DuckDB (siyu.pipl.dbt_plugin): with nobody erased no key is needed; after an erasure a
+    # build without SIYU_SUPPRESSION_KEY fails, naming it
+    key = suppression.suppression_key() if hashes else ""
     spark.createDataFrame(
-        [(suppression.suppression_key(), sorted(suppression.load()))],
+        [(key, hashes)],
         "k string, hashes array<string>",
     ).createOrReplaceTempView("siyu_suppression_input")
     spark.sql("declare or replace variable siyu_suppression_key string")

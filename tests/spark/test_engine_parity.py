@@ -4,7 +4,6 @@ builds and a JVM. Skipped where Java is absent, unless SIYU_REQUIRE_SERVERS=1 (.
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from siyu_dev.bench_identity import DAY
 from siyu_dev.bench_world import land_world
 from siyu_dev.engine_parity import build_in_child, compare
+from tests.support.requirements import missing
 
 pytestmark = pytest.mark.slow
 
@@ -33,10 +33,7 @@ STATE_MODELS = {"incremental_watermarks", "incremental_run_limits"}
 @pytest.fixture(scope="module")
 def java():
     if shutil.which("java") is None:
-        reason = "no java on PATH: the Spark build needs a JVM (OpenJDK 17)"
-        if os.environ.get("SIYU_REQUIRE_SERVERS") == "1":
-            pytest.fail(reason + " (SIYU_REQUIRE_SERVERS=1)")
-        pytest.skip(reason)
+        missing("no java on PATH: the Spark build needs a JVM (OpenJDK 17)")
 
 
 @pytest.fixture(scope="module")
