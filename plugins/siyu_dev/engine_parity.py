@@ -113,7 +113,7 @@ def compare(left: Path, right: Path, models: list[str]) -> dict[str, dict]:
     """Per model: rows on each side and the rows on one side only (0 and 0 when they agree)."""
     from collections import Counter
 
-    report = {}
+    report: dict[str, dict] = {}
     for model in models:
         a, b = pq.read_table(left / f"{model}.parquet"), pq.read_table(right / f"{model}.parquet")
         if sorted(a.column_names) != sorted(b.column_names):
