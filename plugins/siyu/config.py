@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from siyu.errors import BadInput
+from siyu.errors import BadInput, RunError
 
 # The simulated world's keys: only `siyu demo` and the commands run on the simulated world set them
 # (siyu.config.use_demo_keys). Anything else needs SIYU_PII_KEY and SIYU_SUPPRESSION_KEY: there is
@@ -21,15 +21,15 @@ DEMO_PII_KEY = "siyu-demo-key-simulated-world-only"
 DEMO_SUPPRESSION_KEY = "siyu-dev-suppression-key"
 
 
-class MissingPiiKey(RuntimeError):
-    pass
+class MissingPiiKey(RunError):
+    """SIYU_PII_KEY is unset (there is no default key)."""
 
 
-class MissingSuppressionKey(RuntimeError):
-    pass
+class MissingSuppressionKey(RunError):
+    """SIYU_SUPPRESSION_KEY is unset where the suppression list is written or matched."""
 
 
-def _required_key(name: str, error: type[RuntimeError], what: str) -> str:
+def _required_key(name: str, error: type[RunError], what: str) -> str:
     """A secret from the environment; a clear error naming it when unset or empty (no fallback)."""
     value = os.environ.get(name, "")
     if not value.strip():
