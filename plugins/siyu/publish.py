@@ -115,9 +115,9 @@ def _disk_full(error: BaseException) -> bool:
     )
 
 
-def clean_leftovers(root: Path, keep: int | None = None) -> list[str]:
+def clean_leftovers(root: Path, keep: int | None = None, grace_seconds: float = GRACE_SECONDS) -> list[str]:
     """Remove what a killed run left (hidden temp folders and links) and versions no snapshot or
-    ``current`` points to; keep the ``keep`` newest dated snapshots."""
+    ``current`` points to, once older than ``grace_seconds``; keep the ``keep`` newest dated snapshots."""
     keep = int(os.environ.get("SIYU_PUBLISHED_SNAPSHOTS", KEEP_SNAPSHOTS)) if keep is None else keep
     removed = []
     for leftover in [*root.glob(".*.link"), *(root / "versions").glob(".tmp-*")]:
@@ -133,8 +133,8 @@ def clean_leftovers(root: Path, keep: int | None = None) -> list[str]:
     if (root / "current").exists():
         wanted.add((root / "current").resolve())
     # a reader that resolved `current` just before a swap opens its version a moment later: a version
-    # written in the last GRACE_SECONDS stays (the next day's publish removes it)
-    recent = time.time() - GRACE_SECONDS
+    # written in the last grace_seconds stays (the next day's publish removes it); an erasure gives 0
+    recent = time.time() - grace_seconds
     for version in (root / "versions").glob("*") if (root / "versions").exists() else []:
         if version.name.startswith(".") or version.resolve() in wanted:
             continue

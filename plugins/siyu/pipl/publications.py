@@ -62,17 +62,9 @@ def rewrite_snapshot(root: Path, date: str, values: set[str], request_id: str) -
 
 
 def drop_unreferenced(root: Path) -> list[str]:
-    """Every version neither ``current`` nor a snapshot points to, now (no grace period)."""
-    clean_leftovers(root)  # temp leftovers, and snapshots past the number kept
-    wanted = {p.resolve() for p in (root / "snapshots").glob("*")} if (root / "snapshots").exists() else set()
-    if (root / "current").exists():
-        wanted.add((root / "current").resolve())
-    dropped = []
-    for version in sorted((root / "versions").glob("*")) if (root / "versions").exists() else []:
-        if version.resolve() not in wanted:
-            shutil.rmtree(version, ignore_errors=True)
-            dropped.append(version.name)
-    return dropped
+    """Every version neither ``current`` nor a snapshot points to, now: no grace period, since a
+    version that held the person may not stay for a reader's sake."""
+    return [name for name in clean_leftovers(root, grace_seconds=0) if not name.startswith(".")]
 
 
 def rewrite_earlier(root: Path, values: set[str], request_id: str, current_date: str) -> dict[str, int]:
