@@ -23,8 +23,10 @@ AIRFLOW_VALUES = {
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_TEST_HOME / 'airflow.db'}",
 }
 os.environ.update(AIRFLOW_VALUES)
-# SIYU_PII_KEY has no default outside the demo: the suite's own key (tests that strip SIYU_* set theirs)
+# The keys have no default outside the demo: the suite's own (tests that strip SIYU_* set theirs). Both
+# set here, so a command run in-process (CliRunner) whose demo keys fill the gaps changes nothing later.
 os.environ.setdefault("SIYU_PII_KEY", "siyu-test-key")
+os.environ.setdefault("SIYU_SUPPRESSION_KEY", "siyu-test-suppression-key")
 
 
 def pytest_unconfigure(config):

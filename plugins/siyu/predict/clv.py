@@ -34,6 +34,8 @@ STALL_TOLERANCE = 1e-12
 # spread is under 0.016 whatever the mean, the fit converges there and says that it stopped at the
 # bound, i.e. that dropout is homogeneous.
 MAX_CONCENTRATION = 1_000.0
+# Above a+b = 50 the Beta's spread is under 0.07: the fit is on the ridge, not at a heterogeneity.
+RIDGE_CHECK_FROM = np.log(50.0)
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ def fit_bgnbd(x, t_x, T, max_iterations: int = MAX_ITERATIONS) -> BgNbd:
         bounds=bounds,
         options={"maxiter": max_iterations, "ftol": 1e-12, "gtol": 1e-7},
     )
-    r, alpha, a, b = _bgnbd_params(result.x, scale)
+    theta = _up_the_ridge(loss, result.x)
+    r, alpha, a, b = _bgnbd_params(theta, scale)
     bound = ""
     if a + b >= 0.99 * MAX_CONCENTRATION:  # L-BFGS-B stops within its tolerance of the bound
         bound = (
@@ -157,6 +160,16 @@ def fit_bgnbd(x, t_x, T, max_iterations: int = MAX_ITERATIONS) -> BgNbd:
         )
     fit = Fit(bool(result.success), int(result.nit), bound)
     return BgNbd(float(r), float(alpha), float(a), float(b), fit)
+
+
+def _up_the_ridge(loss, theta: np.ndarray) -> np.ndarray:
+    """The homogeneous ridge is so flat that L-BFGS-B may stop part-way up it (where depends on the
+    CPU's rounding: 213 on one machine, the bound on another). Its supremum is at infinity, so a fit
+    that stopped high on it belongs at the bound when the bound is no worse: the same answer anywhere."""
+    if theta[3] < RIDGE_CHECK_FROM:
+        return theta
+    at_bound = np.array([*theta[:3], np.log(MAX_CONCENTRATION)])
+    return at_bound if loss(at_bound) <= loss(theta) else theta
 
 
 @dataclass(frozen=True)
