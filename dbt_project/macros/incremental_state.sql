@@ -131,17 +131,20 @@
 {%- endmacro %}
 
 {# The date `model` (this model by default) folds after ('YYYY-MM-DD'), or none: it is built anew
-   in this run. Read from incremental_run_limits, which must have been built in this invocation
-   (select the model with its ancestors: +model). #}
+   in this run. Read from incremental_run_limits, which must have been built for this run_date: in
+   this invocation (select the model with its ancestors: +model), or in an earlier one of the same
+   run_date (the warehouse DAG builds a layer per invocation: the marts read the limits the
+   intermediate layer computed when the run started; the state they were computed from is the
+   marts' own, which only a marts build changes). #}
 {% macro incremental_watermark(model=none) -%}
   {%- set limits = ref('incremental_run_limits') -%}
   {%- set model = model or this.identifier -%}
   {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return(none) }}{%- endif -%}
   {%- if model == this.identifier and not is_incremental() -%}{{ return(none) }}{%- endif -%}
-  {%- set rows = run_query("select cast(watermark as " ~ sql_string_type() ~ "), invocation_id from " ~ limits
-                           ~ " where model = '" ~ model ~ "'").rows -%}
-  {%- if not rows or rows[0][1] != invocation_id -%}
-    {{ exceptions.raise_compiler_error(model ~ ": incremental_run_limits was not built by this run; "
+  {%- set rows = run_query("select cast(watermark as " ~ sql_string_type() ~ "), invocation_id, cast(run_date as "
+                           ~ sql_string_type() ~ ") from " ~ limits ~ " where model = '" ~ model ~ "'").rows -%}
+  {%- if not rows or (rows[0][1] != invocation_id and rows[0][2] != var('run_date')) -%}
+    {{ exceptions.raise_compiler_error(model ~ ": incremental_run_limits was not built for this run_date; "
                                        ~ "select the model with its ancestors (+" ~ model ~ ")") }}
   {%- endif -%}
   {{ return(rows[0][0]) }}
@@ -158,4 +161,19 @@
   {%- if watermark is none -%}true{%- else -%}
   ({{ column }} > date '{{ watermark }}' or {{ column }} = {{ run_date() }})
   {%- endif -%}
+{%- endmacro %}
+
+{#- fct_events' post-hook: the rewritten events that have no customer any more (their identity was
+    cut) and test accounts' events leave the table. -#}
+{% macro fct_events_drop_unresolved() -%}
+  {%- if is_incremental() %}
+  delete from {{ this }} where customer_id is null or not {{ not_test_customer('customer_id') }}
+  {%- endif %}
+{%- endmacro %}
+
+{#- fct_sessions' post-hook: the sessions of an openid with no event left in fct_events. -#}
+{% macro fct_sessions_drop_orphans() -%}
+  {%- if is_incremental() %}
+  delete from {{ this }} where mp_openid not in (select mp_openid from {{ ref('fct_events') }})
+  {%- endif %}
 {%- endmacro %}

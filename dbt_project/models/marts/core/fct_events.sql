@@ -1,8 +1,20 @@
+{{ incremental_state_config('event_id', version='fct_events v1') }}
+{{ config(post_hook="{{ fct_events_drop_unresolved() }}") }}
 -- One row per mini-program event with a customer: the customer of its openid, else of the unionid
 -- the event carries. An event whose user is not known yet (the mini-program user row lands on a later
 -- day than the event) waits in events_awaiting_identity and joins this table on the run its identity
--- lands: both are rebuilt from every landed event on each run. Test accounts' events are left out
--- (int_customer_test_accounts).
+-- lands. Test accounts' events are left out (int_customer_test_accounts).
+-- Incremental (macros/incremental_state.sql; delete+insert on event_id): a run rewrites
+-- - the events landed since its watermark (by the partition that landed them: late events included,
+--   whatever their event date),
+-- - every event of an openid or unionid whose identity graph row was rewritten since (a merge, a
+--   split, an identity that landed: the events waiting for it), and the events of an openid the
+--   graph no longer holds or of a customer that no longer exists (merged away, cut),
+-- - the events of test accounts (the post-hook drops them, with the rewritten events that have no
+--   customer any more).
+-- written_on: the run_date of the build that last wrote the row.
+{%- set watermark = incremental_watermark() %}
+{%- set graph = ref('int_identity__graph') %}
 select
     e.event_id,
     e.customer_id,
@@ -19,6 +31,25 @@ select
     e.search_keyword,
     e.props,
     e.arrival_date,
-    e.arrival_date > e.event_date as arrived_late
+    e.arrival_date > e.event_date as arrived_late,
+    {{ run_date() }} as written_on
 from {{ ref('int_events_attributed') }} e
+{%- if watermark is none %}
 where e.customer_id is not null and {{ not_test_customer('e.customer_id') }}
+{%- else %}
+where {{ changed_since('e.landed_date', watermark) }}
+    or e.mp_openid in (
+        select identifier from {{ graph }}
+        where identifier_type = 'mp_openid' and {{ changed_since('written_on', watermark) }}
+    )
+    or e.unionid in (
+        select identifier from {{ graph }}
+        where identifier_type = 'unionid' and {{ changed_since('written_on', watermark) }}
+    )
+    or e.event_id in (
+        select f.event_id from {{ this }} f
+        where f.mp_openid not in (select identifier from {{ graph }} where identifier_type = 'mp_openid')
+            or f.customer_id not in (select customer_id from {{ graph }})
+            or not {{ not_test_customer('f.customer_id') }}
+    )
+{%- endif %}

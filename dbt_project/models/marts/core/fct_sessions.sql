@@ -1,5 +1,21 @@
+{{ incremental_state_config('mp_openid', version='fct_sessions v1', vars=['session_gap_minutes']) }}
+{{ config(post_hook="{{ fct_sessions_drop_orphans() }}") }}
 -- Sessions: a user's events with no gap longer than var session_gap_minutes (default 30).
-with ordered as (
+-- Incremental (macros/incremental_state.sql; delete+insert on mp_openid): a run recomputes every
+-- session of the openids whose events fct_events rewrote since its watermark (a new or late event,
+-- a changed customer), replacing all of that openid's sessions; the post-hook drops the sessions of
+-- an openid with no event left in fct_events. written_on: the run_date of the build that wrote it.
+{%- set watermark = incremental_watermark() %}
+with events as (
+    select * from {{ ref('fct_events') }}
+    {%- if watermark is not none %}
+    where mp_openid in (
+        select mp_openid from {{ ref('fct_events') }} where {{ changed_since('written_on', watermark) }}
+    )
+    {%- endif %}
+),
+
+ordered as (
     select
         *,
         case
@@ -8,7 +24,7 @@ with ordered as (
                     > to_minutes({{ var('session_gap_minutes') }})
             then 1 else 0
         end as starts_session
-    from {{ ref('fct_events') }}
+    from events
 ),
 
 numbered as (
@@ -31,6 +47,7 @@ select
     count(*) as events,
     count(*) filter (where event_name = 'product_view') as product_views,
     count(*) filter (where event_name = 'add_to_cart') as add_to_carts,
-    count(*) filter (where event_name = 'share') as shares
+    count(*) filter (where event_name = 'share') as shares,
+    {{ run_date() }} as written_on
 from numbered
 group by mp_openid, session_no
