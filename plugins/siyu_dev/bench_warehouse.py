@@ -10,7 +10,9 @@ that step's:
    model a run without incremental models pays, and the reference the daily run must equal: every
    table of the intermediate and mart layers is compared row for row (but for written_on, which
    says which run wrote a row, and for the days a daily history holds from before the rebuild's
-   backfill window: HISTORY_WINDOWS).
+   backfill window: HISTORY_WINDOWS). The prediction fit is redone weekly (var clv_refit_days): the
+   daily run scores with the fit of the day before, so the rebuild is given that fit date (var
+   clv_fit_as_of) and fits on the same orders.
 
 Per-model seconds come from dbt's run_results.json. dbt's data tests are not run (`dbt build`
 without tests): they would fail the bench on a rule of the data, not measure it. The last line of
@@ -44,7 +46,7 @@ HISTORY_WINDOWS = {  # table: (its day column, how a day compares with the rebui
 }
 
 
-def build(home: str, day: str, warehouse: str | None = None) -> dict:
+def build(home: str, day: str, warehouse: str | None = None, extra_vars: dict | None = None) -> dict:
     """`dbt build` of every model and seed (no tests) for ``day``, with a progress bar of the nodes;
     in a process of its own."""
     from dbt.cli.main import dbtRunner
@@ -59,7 +61,7 @@ def build(home: str, day: str, warehouse: str | None = None) -> dict:
             if event.info.name == "NodeFinished":
                 bar.advance(task)
 
-        args = dbt_args("build", day) + [
+        args = dbt_args("build", day, extra_vars=extra_vars) + [
             "--exclude-resource-type",
             "test",
             "--exclude-resource-type",
@@ -106,6 +108,17 @@ RUN_STATE = {
 }
 
 
+def fit_in_use(warehouse: str) -> str | None:
+    """The date of the prediction fit a warehouse's last run scored with (None: none)."""
+    import duckdb
+
+    with duckdb.connect(warehouse, read_only=True) as con:
+        (fitted_on,) = con.execute(
+            f"select cast(max(fitted_on) as varchar) from {INTERMEDIATE_SCHEMA}.int_customer_prediction_fits"
+        ).fetchone()
+    return fitted_on
+
+
 def compared_tables(warehouse: str) -> list[str]:
     """Every table (not view) of the intermediate and mart layers, less the runs' working state."""
     import duckdb
@@ -135,8 +148,9 @@ def bench_warehouse(people: int, lake_days: int = 30, event_days: int = 75, seed
         full = in_own_process(build, str(home), day_before)
         daily = in_own_process(build, str(home), DAY)
         scratch = str(home / "scratch" / "siyu.duckdb")
-        baseline = in_own_process(build, str(home), DAY, scratch)
         warehouse = str(home / "wh" / "siyu.duckdb")
+        fit = {"clv_fit_as_of": fit_in_use(warehouse)}
+        baseline = in_own_process(build, str(home), DAY, scratch, fit)
         tables = compared_tables(scratch)
         windows = {
             t: f"{c} {op} (select min({c}) from b.{t})"

@@ -15,7 +15,8 @@ keep each past day as that day's run saw it, where a build from scratch backfill
 today's identities (the merged-away customer has no past there, o_w's customer has one): they are
 compared on the day built. A transition from 'none' (a customer first known) or to 'merged' on that
 day is one of those by design: the merge and the identity that landed happened that day for the
-daily warehouse, before the backfill window for the rebuild.
+daily warehouse, before the backfill window for the rebuild. The predictions score with the fit of
+day 1 (var clv_refit_days: weekly) on days 2 and 3: the rebuilds are given that fit date.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def built(tmp_path_factory):
 
     build_fixture_warehouse(tmp_path_factory.mktemp("daily"), LAKE, [DAY1, DAY2, DAY3], after_each=keep)
     for day in (DAY2, DAY3):
-        scratch = build_fixture_warehouse(tmp_path_factory.mktemp(f"scratch{day}"), LAKE, day)
+        # the prediction fit of day 1 is in use on days 2 and 3 (refitted weekly): the rebuild gets it
+        scratch = build_fixture_warehouse(tmp_path_factory.mktemp(f"scratch{day}"), LAKE, day, clv_fit_as_of=DAY1)
         tables = compared_tables(str(scratch))
         windows = {
             t: f"{c} {op} (select min({c}) from b.{t})"

@@ -143,3 +143,47 @@ def test_holdout_validation_against_what_they_bought(con):
     assert row[1] == pytest.approx(sum(predicted.values()), abs=0.01)
     assert row[3] == pytest.approx((sum(predicted.values()) - total) / total, abs=1e-4)
     assert row[4] == pytest.approx(np.abs(errors).mean(), abs=1e-4)
+
+
+# The fit is redone weekly (var clv_refit_days = 7) and every buyer scored daily with it. Day 2 (1 Jul,
+# no new order) scores with the fit of 30 Jun: its scores differ from a fit of 1 Jul by design, so
+# the build from scratch it must equal is one of 1 Jul given that fit date (var clv_fit_as_of).
+NEXT = RUN + dt.timedelta(days=1)
+PREDICTIONS = (
+    "select customer_id, p_alive, churn_probability, expected_purchases_90d, expected_order_value, clv_12m,"
+    " holdout_predicted_purchases, holdout_actual_purchases, model_status, as_of_date"
+    " from main_marts.customer_predictions order by customer_id"
+)
+FITS = "select * from main_intermediate.int_customer_prediction_fits order by fitted_on, kind"
+
+
+@pytest.fixture(scope="module")
+def next_day(tmp_path_factory):
+    def read(warehouse) -> dict:
+        with duckdb.connect(str(warehouse), read_only=True) as c:
+            return {"predictions": c.execute(PREDICTIONS).fetchall(), "fits": c.execute(FITS).fetchall()}
+
+    days = {RUN.isoformat(): lake(), NEXT.isoformat(): {}}
+    daily = build_fixture_warehouse(
+        tmp_path_factory.mktemp("daily"), days, [RUN.isoformat(), NEXT.isoformat()]
+    )
+    scratch = build_fixture_warehouse(
+        tmp_path_factory.mktemp("scratch"), days, NEXT.isoformat(), clv_fit_as_of=RUN.isoformat()
+    )
+    return {"daily": read(daily), "scratch": read(scratch)}
+
+
+def test_the_next_day_scores_with_the_stored_fit(next_day):
+    fits = next_day["daily"]["fits"]
+    assert [(f[0], f[1]) for f in fits] == [(RUN, "full"), (RUN, "holdout")]  # not refitted on 1 Jul
+    k, x, t_x, T, value, _ = summary(NEXT)
+    bgnbd = fit_bgnbd(*summary(RUN)[1:4])
+    expected = dict(zip(k, bgnbd.p_alive(x, t_x, T + 0), strict=True))
+    rows = next_day["daily"]["predictions"]
+    assert {r[9] for r in rows} == {NEXT}
+    assert all("(fit of 2026-06-30)" in r[8] for r in rows)
+    assert sorted(round(r[1], 4) for r in rows) == sorted(round(float(v), 4) for v in expected.values())
+
+
+def test_the_next_day_equals_a_build_from_scratch_with_the_same_fit_date(next_day):
+    assert next_day["daily"] == next_day["scratch"]

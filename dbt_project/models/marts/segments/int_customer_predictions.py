@@ -1,21 +1,20 @@
-"""[customer] Predicted behaviour of every buyer, refitted each run: BG/NBD P(alive), churn probability
-(1 - P(alive)) and expected purchases in 90 days, Gamma-Gamma expected order value (net of refunds),
-and a 12-month CLV (expected purchases in 365 days × expected order value, undiscounted). Time unit:
-days, observed up to run_date.
+"""[customer] Predicted behaviour of every buyer, scored each run with the fit in use (the latest of
+int_customer_prediction_fits on or before run_date, refitted weekly: siyu.predict.schedule): BG/NBD
+P(alive), churn probability (1 - P(alive)) and expected purchases in 90 days, Gamma-Gamma expected
+order value (net of refunds), and a 12-month CLV (expected purchases in 365 days × expected order
+value, undiscounted). Time unit: days, every buyer's history observed up to run_date.
 
-Holdout validation: a second BG/NBD is fitted on the orders up to run_date - var clv_holdout_days
-(the calibration period) and predicts each calibration buyer's purchases in the holdout; the actual
-count sits beside it (prediction_validation sums them up). With too few buyers or repeat buyers to
-fit, the columns are null and model_status says why; a fit that stopped before converging says so.
+Holdout validation: the fit's holdout BG/NBD (fitted on the orders up to fitted_on - var
+clv_holdout_days, the calibration period) predicts each calibration buyer's purchases in the holdout
+days up to fitted_on; the actual count sits beside it (prediction_validation sums them up). With too
+few buyers or repeat buyers to fit, the columns are null and model_status says why; a fit that
+stopped before converging says so. model_status names the fit's date.
 """
 
 import datetime as dt
 
 import numpy as np
 import pyarrow as pa
-
-MIN_BUYERS = 20
-MIN_REPEAT_BUYERS = 5
 
 
 def buyer_summary(dbt, until: dt.date, run_date: dt.date):
@@ -44,18 +43,22 @@ def buyer_summary(dbt, until: dt.date, run_date: dt.date):
     )
 
 
-def too_few(x) -> str | None:
-    if len(x) < MIN_BUYERS or int((x > 0).sum()) < MIN_REPEAT_BUYERS:
-        return f"not fitted: {len(x)} buyers, {int((x > 0).sum())} repeat buyers"
-    return None
+def fit_in_use(dbt, run_date: dt.date) -> dict[str, dict]:
+    """kind -> the row of int_customer_prediction_fits run_date scores with."""
+    from siyu.predict.schedule import fit_in_use as latest
+
+    rows = dbt.ref("int_customer_prediction_fits").to_arrow_table().to_pylist()
+    used = latest([r["fitted_on"] for r in rows], run_date)
+    return {r["kind"]: r for r in rows if r["fitted_on"] == used}
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from siyu.predict.clv import fit_bgnbd, fit_gamma_gamma
+    from siyu.predict.clv import BgNbd, GammaGamma
 
     run_date = dt.date.fromisoformat(str(dbt.config.get("run_date")))
-    holdout_days = int(dbt.config.get("clv_holdout_days"))
+    fits = fit_in_use(dbt, run_date)
+    full, holdout = fits.get("full"), fits.get("holdout")
     orders = buyer_summary(dbt, run_date, run_date)
     ids = orders["customer_id"]
     x, t_x = orders["x"].astype(float), orders["t_x"].astype(float)
@@ -63,39 +66,47 @@ def model(dbt, session):
     value = np.asarray(orders["repeat_value"], dtype=float)
     nulls = np.full(len(ids), np.nan)
     p_alive, purchases_90, purchases_365, order_value = nulls, nulls, nulls, nulls
-    status = too_few(x)
-    if status is None:
-        bgnbd = fit_bgnbd(x, t_x, age)
-        gamma_gamma = fit_gamma_gamma(x, value)
+    if full is None:
+        status = "not fitted: no fit on or before run_date"
+    elif full["r"] is None:
+        status = f"{full['status']} (fit of {full['fitted_on']})"
+    else:
+        bgnbd = BgNbd(full["r"], full["alpha"], full["a"], full["b"])
+        gamma_gamma = GammaGamma(full["p"], full["q"], full["v"])
         p_alive = bgnbd.p_alive(x, t_x, age)
         purchases_90 = bgnbd.expected_purchases(90, x, t_x, age)
         purchases_365 = bgnbd.expected_purchases(365, x, t_x, age)
         order_value = gamma_gamma.expected_order_value(x, value)
         status = (
-            f"fitted on {len(ids)} buyers: r={bgnbd.r:.3f} alpha={bgnbd.alpha:.3f} "
-            f"a={bgnbd.a:.3f} b={bgnbd.b:.3f}; p={gamma_gamma.p:.3f} q={gamma_gamma.q:.3f} "
-            f"v={gamma_gamma.v:.3f}{bgnbd.fit.note('BG/NBD')}{gamma_gamma.fit.note('Gamma-Gamma')}"
+            f"fitted on {full['buyers']} buyers (fit of {full['fitted_on']}): r={bgnbd.r:.3f} "
+            f"alpha={bgnbd.alpha:.3f} a={bgnbd.a:.3f} b={bgnbd.b:.3f}; p={gamma_gamma.p:.3f} "
+            f"q={gamma_gamma.q:.3f} v={gamma_gamma.v:.3f}{full['status'].removeprefix('fitted')}"
         )
 
-    # Holdout: fit on the calibration period, predict the holdout, keep the actual count beside it.
-    cutoff = run_date - dt.timedelta(days=holdout_days)
-    calibration = buyer_summary(dbt, cutoff, run_date)
-    cx = calibration["x"].astype(float)
-    predicted = {}
-    holdout_status = too_few(cx)
-    if holdout_status is None:
-        ct_x, cage = calibration["t_x"].astype(float), np.maximum(calibration["age"].astype(float), 1.0)
-        calibrated = fit_bgnbd(cx, ct_x, cage)
-        predicted = dict(
-            zip(
-                calibration["customer_id"],
-                calibrated.expected_purchases(holdout_days, cx, ct_x, cage),
-                strict=True,
+    # Holdout: the fit's calibration-period BG/NBD predicts the holdout; the actual count beside it.
+    predicted, actual = {}, {}
+    if holdout is None:
+        holdout_status = "holdout not fitted: no fit"
+    else:
+        cutoff, fitted_on = holdout["orders_until"], holdout["fitted_on"]
+        calibration = buyer_summary(dbt, cutoff, fitted_on)
+        actual = dict(zip(calibration["customer_id"], calibration["later"], strict=True))
+        if holdout["r"] is None:
+            holdout_status = f"holdout {holdout['status']}"
+        else:
+            cx, ct_x = calibration["x"].astype(float), calibration["t_x"].astype(float)
+            cage = np.maximum(calibration["age"].astype(float), 1.0)
+            calibrated = BgNbd(holdout["r"], holdout["alpha"], holdout["a"], holdout["b"])
+            days = (fitted_on - cutoff).days
+            predicted = dict(
+                zip(
+                    calibration["customer_id"],
+                    calibrated.expected_purchases(days, cx, ct_x, cage),
+                    strict=True,
+                )
             )
-        )
-        holdout_status = f"holdout {cutoff + dt.timedelta(days=1)}..{run_date} on {len(cx)} buyers"
-        holdout_status += calibrated.fit.note("BG/NBD")
-    actual = dict(zip(calibration["customer_id"], calibration["later"], strict=True))
+            holdout_status = f"holdout {cutoff + dt.timedelta(days=1)}..{fitted_on} on {len(cx)} buyers"
+            holdout_status += holdout["status"].removeprefix("fitted")
     return pa.table(
         {
             "customer_id": pa.array(ids, pa.string()),
