@@ -97,7 +97,9 @@ def built(tmp_path_factory):
     build_fixture_warehouse(tmp_path_factory.mktemp("daily"), LAKE, [DAY1, DAY2, DAY3], after_each=keep)
     for day in (DAY2, DAY3):
         # the prediction fit of day 1 is in use on days 2 and 3 (refitted weekly): the rebuild gets it
-        scratch = build_fixture_warehouse(tmp_path_factory.mktemp(f"scratch{day}"), LAKE, day, clv_fit_as_of=DAY1)
+        scratch = build_fixture_warehouse(
+            tmp_path_factory.mktemp(f"scratch{day}"), LAKE, day, clv_fit_as_of=DAY1
+        )
         tables = compared_tables(str(scratch))
         windows = {
             t: f"{c} {op} (select min({c}) from b.{t})"
