@@ -101,11 +101,9 @@ def built(tmp_path_factory):
             tmp_path_factory.mktemp(f"scratch{day}"), LAKE, day, clv_fit_as_of=DAY1
         )
         tables = compared_tables(str(scratch))
-        windows = {
-            t: f"{c} {op} (select min({c}) from b.{t})"
-            for t, (c, op) in HISTORY_WINDOWS.items()
-            if t in tables
-        }
+        windows = {t: f"{c} = date '{day}'" for t, (c, _) in HISTORY_WINDOWS.items()}
+        for transitions in ("main_marts.lifecycle_transitions", "main_marts.aipl_transitions"):
+            windows[transitions] += " and from_stage <> 'none' and to_stage <> 'merged'"
         differing = rows_differing(str(daily[day]), str(scratch), tables, windows)
         results[f"scratch {day}"] = {"differing": {t: n for t, n in differing.items() if n}, "tables": tables}
     return results
