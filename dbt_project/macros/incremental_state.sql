@@ -138,9 +138,9 @@
    marts' own, which only a marts build changes). #}
 {% macro incremental_watermark(model=none) -%}
   {%- set limits = ref('incremental_run_limits') -%}
-  {%- set model = model or this.identifier -%}
   {%- if not execute or flags.WHICH not in ('run', 'build') -%}{{ return(none) }}{%- endif -%}
-  {%- if model == this.identifier and not is_incremental() -%}{{ return(none) }}{%- endif -%}
+  {%- if model is none and not is_incremental() -%}{{ return(none) }}{%- endif -%}
+  {%- set model = model or this.identifier -%}
   {%- set rows = run_query("select cast(watermark as " ~ sql_string_type() ~ "), invocation_id, cast(run_date as "
                            ~ sql_string_type() ~ ") from " ~ limits ~ " where model = '" ~ model ~ "'").rows -%}
   {%- if not rows or (rows[0][1] != invocation_id and rows[0][2] != var('run_date')) -%}

@@ -1,13 +1,16 @@
 {#- Daily stage counts of a [customer × day] model reconcile with its transitions model:
     count(d) = count(d-1) + inflows(d) - outflows(d), for every stage and day after the first. -#}
+{#- Reads only the days the transitions' run rewrote and the day before them (all on a rebuild). -#}
 {% test stocks_and_flows_reconcile(model, column_name, transitions) %}
+{%- set from_day = stage_transitions_from_day(transitions.identifier) %}
+{%- set since = ("day >= " ~ from_day ~ " - 1") if from_day is not none else "true" %}
 with counts as (
-    select day, {{ column_name }} as stage, count(*) as n from {{ model }} group by all
+    select day, {{ column_name }} as stage, count(*) as n from {{ model }} where {{ since }} group by all
 ),
 flows as (
-    select day, to_stage as stage, count(*) as inflow, 0 as outflow from {{ transitions }} group by all
+    select day, to_stage as stage, count(*) as inflow, 0 as outflow from {{ transitions }} where {{ since }} group by all
     union all
-    select day, from_stage, 0, count(*) from {{ transitions }} where from_stage <> 'none' group by all
+    select day, from_stage, 0, count(*) from {{ transitions }} where from_stage <> 'none' and {{ since }} group by all
 ),
 net as (select day, stage, sum(inflow) - sum(outflow) as delta from flows group by all),
 days as (select distinct day from counts),
