@@ -21,6 +21,7 @@ day 1 (var clv_refit_days: weekly) on days 2 and 3: the rebuilds are given that 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import duckdb
@@ -139,3 +140,32 @@ def test_the_day_by_day_build_equals_a_build_from_scratch(built, day):
     result = built[f"scratch {day}"]
     assert {"main_marts.fct_events", "main_marts.fct_sessions"} <= set(result["tables"])
     assert result["differing"] == {}
+
+
+def test_the_dags_layer_by_layer_build_reads_the_run_limits_of_its_intermediate_layer(built, tmp_path):
+    """The warehouse DAG builds each layer in a dbt invocation of its own: the marts' incremental
+    models read the incremental_run_limits the intermediate layer computed for the same run_date."""
+    from siyu.contracts import RAW
+    from siyu.lake import Lake, Partition
+    from siyu.warehouse_build import build_warehouse
+    from tests.dbt.conftest import table
+
+    warehouse = tmp_path / "wh.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SIYU_HOME", str(tmp_path))
+        mp.setenv("SIYU_LAKE", str(tmp_path / "lake"))
+        mp.setenv("SIYU_WAREHOUSE", str(warehouse))
+        lake = Lake(str(tmp_path / "lake"))
+        for day, rows in LAKE.items():
+            for source, entity in RAW:
+                lake.write(
+                    Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
+                )
+        for day in (DAY1, DAY2):
+            build_warehouse(day)  # raises if a model or a test failed
+    assert query(warehouse, EVENTS) == built[DAY2]["events"]
+    assert query(warehouse, SESSIONS) == built[DAY2]["sessions"]
+    limits = query(
+        warehouse, "select watermark from main_intermediate.incremental_run_limits where model = 'fct_events'"
+    )
+    assert limits == [(dt.date(2026, 5, 1),)]  # day 2's marts folded after day 1
