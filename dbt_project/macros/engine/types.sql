@@ -90,3 +90,7 @@
 {%- endmacro %}
 {% macro default__instant_text(expression) -%}{{ expression }}{%- endmacro %}
 {% macro spark__instant_text(expression) -%}date_format({{ expression }}, 'yyyy-MM-dd HH:mm:ssX'){%- endmacro %}
+
+{#- The China day of an instant (macros/china_day.sql): Spark's timestamp is shown in the session
+  zone, which profiles.yml sets to Asia/Shanghai (spark.sql.session.timeZone). -#}
+{% macro spark__china_day(ts) -%}cast({{ ts }} as date){%- endmacro %}
