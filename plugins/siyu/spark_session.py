@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -44,6 +45,8 @@ def start(profiles_yml: str):
     """The session (created once per process) with the suppression variables declared and set."""
     from pyspark.sql import SparkSession  # heavy: only when building on Spark
 
+    # Python UDFs' workers are this interpreter (siyu importable), not whatever python3 is on PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_conf(profiles_yml).items():
         builder = builder.config(key, value)
@@ -62,7 +65,28 @@ def start(profiles_yml: str):
     spark.sql("set var siyu_suppression_key = (select k from siyu_suppression_input)")
     spark.sql("set var siyu_suppressed = (select hashes from siyu_suppression_input)")
     spark.catalog.dropTempView("siyu_suppression_input")
+    _register_phone_hash(spark)
     return spark
+
+
+def _register_phone_hash(spark) -> None:
+    """``siyu_phone_hash(phone)``: siyu.privacy.phone_hash with SIYU_PII_KEY, as a session function
+    (int_identity__quarantine pseudonymises the test numbers with it, as the DuckDB Python model does).
+    The key stays in this process and its Python workers, never in SQL. Without a key the function
+    is not registered, and a model calling it fails naming it."""
+    from siyu.config import MissingPiiKey, settings
+
+    try:
+        key = settings().pii_key
+    except MissingPiiKey:
+        return
+
+    def phone_hash(phone: str | None) -> str | None:
+        from siyu.privacy import phone_hash as pseudonymised
+
+        return pseudonymised(phone, key) if phone is not None else None
+
+    spark.udf.register("siyu_phone_hash", phone_hash, "string")
 
 
 def stop() -> None:

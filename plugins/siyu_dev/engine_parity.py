@@ -24,9 +24,16 @@ FLOAT_DIGITS = 6
 
 
 def build_in_child(
-    engine: str, home: Path, lake: Path, run_date: str, select: str, timeout: int = 3600
+    engine: str,
+    home: Path,
+    lake: Path,
+    run_date: str,
+    select: str,
+    timeout: int = 3600,
+    extra_vars: dict | None = None,
 ) -> dict:
-    """Build ``select`` on ``engine`` into ``home`` in a child process; its report (models, seconds)."""
+    """Build ``select`` on ``engine`` into ``home`` in a child process; its report (models, seconds).
+    ``extra_vars`` override dbt_project.yml vars for the build (an operators' inbox, a rule)."""
     env = {
         **os.environ,
         "SIYU_ENGINE": engine,
@@ -35,6 +42,7 @@ def build_in_child(
         "SIYU_WAREHOUSE": str(home / "warehouse" / "siyu.duckdb"),
     }
     args = [sys.executable, "-m", "siyu_dev.engine_parity", "build", run_date, select]
+    args += [json.dumps(extra_vars or {})]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{engine} build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
@@ -77,12 +85,12 @@ def _layer(model: str) -> str:
     return "staging" if model.startswith("stg_") else "intermediate" if model.startswith("int") else "marts"
 
 
-def _child_build(run_date: str, select: str) -> None:
+def _child_build(run_date: str, select: str, extra_vars: dict | None = None) -> None:
     from siyu.config import settings
     from siyu.warehouse import dbt_build
 
     started = time.monotonic()
-    nodes = dbt_build(run_date, select=select)
+    nodes = dbt_build(run_date, select=select, extra_vars=extra_vars or None)
     seconds = round(time.monotonic() - started, 1)
     models = _models(nodes)
     _export(settings().engine, models, settings().home / "export")
@@ -130,5 +138,5 @@ def compare(left: Path, right: Path, models: list[str]) -> dict[str, dict]:
 
 if __name__ == "__main__":
     if sys.argv[1] != "build":
-        raise SystemExit("usage: python -m siyu_dev.engine_parity build RUN_DATE SELECT")
-    _child_build(sys.argv[2], sys.argv[3])
+        raise SystemExit("usage: python -m siyu_dev.engine_parity build RUN_DATE SELECT [VARS_JSON]")
+    _child_build(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]) if len(sys.argv) > 4 else None)

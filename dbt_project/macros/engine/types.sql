@@ -81,3 +81,16 @@
 {%- endmacro %}
 {% macro default__sorted_list(column) -%}list({{ column }} order by {{ column }}){%- endmacro %}
 {% macro spark__sorted_list(column) -%}array_sort(collect_list({{ column }})){%- endmacro %}
+
+{#- An instant as text, the way DuckDB casts a timestamptz in the session zone ('2026-01-02 10:00:00+08';
+  a key hashes it): DuckDB's own cast; Spark's default cast drops the offset. Whole seconds only: DuckDB
+  adds the fraction when there is one, Spark's pattern cannot. -#}
+{% macro instant_text(expression) -%}
+  {{- adapter.dispatch('instant_text', 'siyu')(expression) -}}
+{%- endmacro %}
+{% macro default__instant_text(expression) -%}{{ expression }}{%- endmacro %}
+{% macro spark__instant_text(expression) -%}date_format({{ expression }}, 'yyyy-MM-dd HH:mm:ssX'){%- endmacro %}
+
+{#- The China day of an instant (macros/china_day.sql): Spark's timestamp is shown in the session
+  zone, which profiles.yml sets to Asia/Shanghai (spark.sql.session.timeZone). -#}
+{% macro spark__china_day(ts) -%}cast({{ ts }} as date){%- endmacro %}

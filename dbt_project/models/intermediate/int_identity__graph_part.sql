@@ -121,7 +121,7 @@ nodes as (
 )
 
 select
-    cast(row_number() over () - 1 as integer) as node_id,
+    {{ identity_node_id() }} as node_id,
     *,
     cast(row_number() over (order by {{ identity_anchor_order() }}) as integer) as anchor_rank
 from nodes

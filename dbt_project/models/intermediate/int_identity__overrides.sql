@@ -26,8 +26,7 @@ with decisions as (
     union all
     select action, left_type, left_identifier, right_type, right_identifier, decided_by, reason,
            cast(decided_at as {{ sql_string_type() }}) as decided_at
-    from {{ 'read_parquet' if inbox.endswith('.parquet') else 'read_csv' }}('{{ inbox }}'
-        {%- if not inbox.endswith('.parquet') %}, header = true, all_varchar = true{% endif %}, union_by_name = true)
+    from {{ identity_overrides_inbox_files(inbox) }}
     {%- endif %}
 ),
 
@@ -83,7 +82,7 @@ in_effect as (
     select
         case
             when rejected_reason is not null then 'rejected:' || md5(concat_ws('|', action, left_type,
-                 left_identifier, right_type, right_identifier, decided_by, reason, decided_at, rejected_reason))
+                 left_identifier, right_type, right_identifier, decided_by, reason, {{ instant_text('decided_at') }}, rejected_reason))
             when action = 'junk' then 'junk:' || left_type || ':' || left_identifier
             else 'pair:' || left_type || ':' || left_identifier || '|' || right_type || ':' || right_identifier
         end as override_key,

@@ -13,7 +13,7 @@ with identifiers as (
         matched_by,
         first_seen_at,
         case when in_latest_snapshot
-             then greatest(last_seen_at, cast({{ latest_snapshot('wecom', 'external_contacts') }} as timestamptz))
+             then greatest(last_seen_at, cast({{ latest_snapshot('wecom', 'external_contacts') }} as {{ sql_timestamptz_type() }}))
              else last_seen_at end as last_seen_at,
         is_anchor
     from {{ ref('int_identity__graph') }}

@@ -21,7 +21,7 @@ select
     e.first_seen_at,
     -- null in the evidence while WeCom's latest snapshot holds it: seen on that snapshot's day
     case when e.last_seen_at is null and e.source like 'wecom.%'
-         then cast({{ latest_snapshot('wecom', 'external_contacts') }} as timestamptz)
+         then cast({{ latest_snapshot('wecom', 'external_contacts') }} as {{ sql_timestamptz_type() }})
          else e.last_seen_at end as last_seen_at,
     e.first_landed_on
 from (
