@@ -29,36 +29,14 @@ COLUMNS = {
 }
 
 
-def summary(dbt, until: dt.date):
-    """Per buyer with a paid order up to `until`: repeat purchases x, recency t_x, age T (days) at
-    `until`, mean net value of the repeat orders."""
-    return (
-        dbt.ref("fct_orders")
-        .query(
-            "o",
-            f"""
-        with paid as (
-            select customer_id, cast(paid_at as date) as day, net_amount as amount,
-                   row_number() over (partition by customer_id order by paid_at, order_id) as n
-            from o where is_paid and cast(paid_at as date) <= date '{until}' and customer_id is not null
-        )
-        select count(*) - 1 as x, date_diff('day', min(day), max(day)) as t_x,
-               date_diff('day', min(day), date '{until}') as age,
-               coalesce(avg(amount) filter (where n > 1), 0) as repeat_value
-        from paid group by customer_id order by customer_id
-    """,
-        )
-        .fetchnumpy()
-    )
-
-
 def fit_rows(dbt, fitted_on: dt.date, holdout_days: int) -> list[dict]:
+    from siyu.predict.buyers import buyer_summary
     from siyu.predict.clv import fit_bgnbd, fit_gamma_gamma
     from siyu.predict.schedule import holdout_cutoff, too_few
 
     rows = []
     for kind, until in (("full", fitted_on), ("holdout", holdout_cutoff(fitted_on, holdout_days))):
-        s = summary(dbt, until)
+        s = buyer_summary(dbt.ref("fct_orders"), until)
         x, t_x = s["x"].astype(float), s["t_x"].astype(float)
         age = np.maximum(s["age"].astype(float), 1.0)
         row = dict.fromkeys(COLUMNS) | {"fitted_on": fitted_on, "kind": kind, "orders_until": until}

@@ -17,32 +17,6 @@ import numpy as np
 import pyarrow as pa
 
 
-def buyer_summary(dbt, until: dt.date, run_date: dt.date):
-    """Per buyer with a paid order up to `until`: repeat purchases x, recency t_x, age T (days) at
-    `until`, mean net value of the repeat orders, and paid orders in (until, run_date]."""
-    return (
-        dbt.ref("fct_orders")
-        .query(
-            "o",
-            f"""
-        with paid as (
-            select customer_id, cast(paid_at as date) as day, net_amount as amount,
-                   row_number() over (partition by customer_id order by paid_at, order_id) as n
-            from o where is_paid and cast(paid_at as date) <= date '{run_date}' and customer_id is not null
-        )
-        select customer_id,
-               count(*) filter (where day <= date '{until}') - 1 as x,
-               date_diff('day', min(day), max(day) filter (where day <= date '{until}')) as t_x,
-               date_diff('day', min(day), date '{until}') as age,
-               coalesce(avg(amount) filter (where n > 1 and day <= date '{until}'), 0) as repeat_value,
-               count(*) filter (where day > date '{until}') as later
-        from paid group by customer_id having min(day) <= date '{until}' order by customer_id
-    """,
-        )
-        .fetchnumpy()
-    )
-
-
 def fit_in_use(dbt, run_date: dt.date) -> dict[str, dict]:
     """kind -> the row of int_customer_prediction_fits run_date scores with."""
     from siyu.predict.schedule import fit_in_use as latest
@@ -54,12 +28,13 @@ def fit_in_use(dbt, run_date: dt.date) -> dict[str, dict]:
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    from siyu.predict.buyers import buyer_summary
     from siyu.predict.clv import BgNbd, GammaGamma
 
     run_date = dt.date.fromisoformat(str(dbt.config.get("run_date")))
     fits = fit_in_use(dbt, run_date)
     full, holdout = fits.get("full"), fits.get("holdout")
-    orders = buyer_summary(dbt, run_date, run_date)
+    orders = buyer_summary(dbt.ref("fct_orders"), run_date, run_date)
     ids = orders["customer_id"]
     x, t_x = orders["x"].astype(float), orders["t_x"].astype(float)
     age = np.maximum(orders["age"].astype(float), 1.0)
@@ -89,7 +64,7 @@ def model(dbt, session):
         holdout_status = "holdout not fitted: no fit"
     else:
         cutoff, fitted_on = holdout["orders_until"], holdout["fitted_on"]
-        calibration = buyer_summary(dbt, cutoff, fitted_on)
+        calibration = buyer_summary(dbt.ref("fct_orders"), cutoff, fitted_on)
         actual = dict(zip(calibration["customer_id"], calibration["later"], strict=True))
         if holdout["r"] is None:
             holdout_status = f"holdout {holdout['status']}"
