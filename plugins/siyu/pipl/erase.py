@@ -136,7 +136,7 @@ def rebuild_warehouse(date: str) -> dict[str, int]:
     compact(warehouse)  # the set-aside tables' blocks go too
     tasks.marts_gate(date)
     tasks.publish(date)
-    return {f"{h.schema}.{h.table}": h.days for h in aside}
+    return {f"{h.schema}.{h.table}": h.days for h in aside if h.backfill_var}
 
 
 def scrub_opt_outs(values: set[str]) -> int:

@@ -9,8 +9,10 @@ differ from a build from scratch of the erased lake.
 
 So the erasure's run of the current day rebuilds each history over every day it held: the table is
 set aside (renamed, so a failed run puts it back), and the run backfills as many days as it held
-(its backfill var, for this run only). The aggregates built on it follow in the same run. No
-incremental state depends on these vars (macros/incremental_state.sql), so no other model rebuilds.
+(its backfill var, for this run only). No incremental state depends on these vars
+(macros/incremental_state.sql), so no other model rebuilds but these FOLLOWERS, set aside with them
+and so built anew: the transitions (macro ``stage_transitions``), which otherwise read only the days
+after their watermark, and the prediction fit, fitted on every buyer, the person among them.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ import duckdb
 
 ASIDE = "__before_erasure"
 DAYS_TO_BUILD = re.compile(r"days_to_build\(\s*var\(\s*'(\w+)'\s*\)\s*\)")
+STAGE_TRANSITIONS = re.compile(r"stage_transitions\(\s*ref\(")
+FITTED_ON_EVERYONE = ("int_customer_prediction_fits",)
 
 
 @dataclass(frozen=True)
 class History:
     schema: str
     table: str
-    backfill_var: str
-    days: int  # the days it held, up to the run's date
+    backfill_var: str  # "": a follower, built anew without a backfill
+    days: int  # the days it held, up to the run's date (0: a follower)
 
 
 def day_histories(models: Path) -> dict[str, str]:
@@ -45,9 +49,17 @@ def day_histories(models: Path) -> dict[str, str]:
     return found
 
 
+def followers(models: Path) -> set[str]:
+    """The models built anew with the histories (see the module's docstring)."""
+    found = {sql.stem for sql in models.rglob("*.sql") if STAGE_TRANSITIONS.search(sql.read_text())}
+    return found | set(FITTED_ON_EVERYONE)
+
+
 def set_aside(warehouse: Path, run_date: str, models: Path) -> list[History]:
-    """Rename each day history aside; returns what was set aside (to backfill, then drop or restore)."""
+    """Rename each day history and follower aside; returns what was set aside (to backfill, then drop
+    or restore)."""
     wanted = day_histories(models)
+    follow = followers(models)
     end = dt.date.fromisoformat(run_date)
     aside = []
     with duckdb.connect(str(warehouse)) as con:
@@ -56,6 +68,10 @@ def set_aside(warehouse: Path, run_date: str, models: Path) -> list[History]:
             "where table_type = 'BASE TABLE' and table_catalog = current_database() order by all"
         ).fetchall()
         for schema, table in tables:
+            if table in follow:
+                con.execute(f'alter table "{schema}"."{table}" rename to "{table}{ASIDE}"')
+                aside.append(History(schema, table, "", 0))
+                continue
             if table not in wanted:
                 continue
             first = con.execute(f'select min(day) from "{schema}"."{table}"').fetchall()[0][0]
@@ -71,7 +87,8 @@ def backfill_vars(aside: list[History]) -> dict[str, int]:
     """The backfill each set-aside history needs to recompute every day it held."""
     out: dict[str, int] = {}
     for h in aside:
-        out[h.backfill_var] = max(out.get(h.backfill_var, 0), h.days)
+        if h.backfill_var:
+            out[h.backfill_var] = max(out.get(h.backfill_var, 0), h.days)
     return out
 
 
