@@ -112,12 +112,15 @@ def write_day(lake: Lake, day: str) -> None:
 
 
 def build_fixture_warehouse(
-    home, lake_by_day: dict[str, dict], run_date: str | list[str], after_each=None, **extra_vars
+    home, lake_by_day: dict[str, dict], run_date: str | list[str], after_each=None, build=None, **extra_vars
 ) -> Path:
     """Land every raw entity for each day (empty where the fixture has no rows, as the ingest DAGs do),
     build run_date (or each of a list of dates in turn, calling after_each(date, warehouse) after
-    each) with SIYU_* pointing into `home`, and return the warehouse file."""
+    each) with SIYU_* pointing into `home`, and return the warehouse file. ``build(day, extra_vars)``:
+    how a day is built (one `dbt build` by default)."""
     from siyu.warehouse import dbt_build
+
+    build = build or (lambda day, extra: dbt_build(day, extra_vars=extra))
 
     warehouse = home / "wh.duckdb"
     with pytest.MonkeyPatch.context() as mp:
@@ -131,7 +134,7 @@ def build_fixture_warehouse(
                     Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
                 )
         for day in [run_date] if isinstance(run_date, str) else run_date:
-            dbt_build(day, extra_vars=extra_vars or None)
+            build(day, extra_vars or None)
             if after_each:
                 after_each(day, warehouse)
     return warehouse

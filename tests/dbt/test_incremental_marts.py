@@ -145,24 +145,13 @@ def test_the_day_by_day_build_equals_a_build_from_scratch(built, day):
 def test_the_dags_layer_by_layer_build_reads_the_run_limits_of_its_intermediate_layer(built, tmp_path):
     """The warehouse DAG builds each layer in a dbt invocation of its own: the marts' incremental
     models read the incremental_run_limits the intermediate layer computed for the same run_date."""
-    from siyu.contracts import RAW
-    from siyu.lake import Lake, Partition
     from siyu.warehouse_build import build_warehouse
-    from tests.dbt.conftest import table
+    from tests.dbt.conftest import build_fixture_warehouse
 
-    warehouse = tmp_path / "wh.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SIYU_HOME", str(tmp_path))
-        mp.setenv("SIYU_LAKE", str(tmp_path / "lake"))
-        mp.setenv("SIYU_WAREHOUSE", str(warehouse))
-        lake = Lake(str(tmp_path / "lake"))
-        for day, rows in LAKE.items():
-            for source, entity in RAW:
-                lake.write(
-                    Partition(source, entity, day), table(source, entity, rows.get((source, entity), []))
-                )
-        for day in (DAY1, DAY2):
-            build_warehouse(day)  # raises if a model or a test failed
+    # build_warehouse raises if a model or a test failed
+    warehouse = build_fixture_warehouse(
+        tmp_path, LAKE, [DAY1, DAY2], build=lambda day, _extra: build_warehouse(day)
+    )
     assert query(warehouse, EVENTS) == built[DAY2]["events"]
     assert query(warehouse, SESSIONS) == built[DAY2]["sessions"]
     limits = query(
