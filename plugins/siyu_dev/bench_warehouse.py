@@ -9,12 +9,12 @@ that step's:
 3. the baseline: the last day built from scratch into a second warehouse, the full rebuild of every
    model a run without incremental models pays, and the reference the daily run must equal: every
    table of the intermediate and mart layers is compared row for row (but for written_on, which
-   says which run wrote a row, and for the days a daily history holds from before the rebuild's
-   backfill window: HISTORY_WINDOWS). The prediction fit is redone weekly (var clv_refit_days): the
-   daily run scores with the fit of the day before, fitted on the orders as the day before knew them
-   (a refund landed since changes them), so the rebuild starts from a warehouse holding only that fit
-   (int_customer_prediction_fits, which keeps a fit younger than clv_refit_days): it scores with the
-   same parameters. Its time leaves out one fit (a few seconds): a conservative baseline.
+   says which run wrote a row, and for the daily histories, which keep each day as it was known:
+   they are compared on the run's own day, run_day_windows). The prediction fit is redone weekly
+   (var clv_refit_days): the daily run scores with the fit of the day before, fitted on the orders
+   as the day before knew them (a refund landed since changes them), so the rebuild starts from a
+   warehouse holding only that fit (int_customer_prediction_fits, which keeps a fit younger than
+   clv_refit_days): it scores with the same parameters. Its time leaves out one fit (a few seconds): a conservative baseline.
 
 Per-model seconds come from dbt's run_results.json. dbt's data tests are not run (`dbt build`
 without tests): they would fail the bench on a rule of the data, not measure it. The last line of
@@ -36,16 +36,50 @@ from siyu_dev.bench_identity import DAY, _peak_rss_mib, in_own_process, rows_dif
 from siyu_dev.bench_world import land_world, progress_bar
 
 COMPARED_SCHEMAS = (INTERMEDIATE_SCHEMA, MARTS_SCHEMA)
-# Histories that grow by a day each run hold days a build from scratch does not rebuild (it backfills
-# var lifecycle_backfill_days): compared on the days the build from scratch holds. A transition on its
-# first day is from 'none' there (the customer became known), so transitions from its second day.
-HISTORY_WINDOWS = {  # table: (its day column, how a day compares with the rebuild's first)
-    f"{MARTS_SCHEMA}.customer_lifecycle_daily": ("day", ">="),
-    f"{MARTS_SCHEMA}.lifecycle_transitions": ("day", ">"),
-    f"{MARTS_SCHEMA}.aipl_daily": ("as_of_date", ">="),
-    f"{MARTS_SCHEMA}.customer_aipl_daily": ("day", ">="),
-    f"{MARTS_SCHEMA}.aipl_transitions": ("day", ">"),
+# Histories that grow by a day each run keep each day as it was known that day: a row a later landing
+# restates (a late order, a refund, an identity merge) stays as it was, as the flows counted it. A build
+# from scratch recomputes every day it holds with today's knowledge, so it can reproduce only the run's
+# own day: the histories are compared on that day, and their earlier days are counted apart
+# (history_rows_restated, both ways). A transition on the run day starts from the day before, so it is
+# compared for the customers whose day before both builds hold alike.
+HISTORY_WINDOWS = {  # table: its day column
+    f"{MARTS_SCHEMA}.customer_lifecycle_daily": "day",
+    f"{MARTS_SCHEMA}.aipl_daily": "as_of_date",
+    f"{MARTS_SCHEMA}.customer_aipl_daily": "day",
 }
+TRANSITIONS = {  # transitions table: the daily stages it reads
+    f"{MARTS_SCHEMA}.lifecycle_transitions": f"{MARTS_SCHEMA}.customer_lifecycle_daily",
+    f"{MARTS_SCHEMA}.aipl_transitions": f"{MARTS_SCHEMA}.customer_aipl_daily",
+}
+
+
+def rebuilt_days_windows(tables: list[str]) -> dict[str, str]:
+    """The days a build from scratch holds of each history (from its backfill's first day; a
+    transition on that day is from 'none' there), for comparing two builds that both rebuilt them."""
+    windows = {t: f"{c} >= (select min({c}) from b.{t})" for t, c in HISTORY_WINDOWS.items()}
+    windows |= {t: f"day > (select min(day) from b.{t})" for t in TRANSITIONS}
+    return {t: w for t, w in windows.items() if t in tables}
+
+
+def run_day_windows(day: str, tables: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(the run day's rows of each history and transitions table, their other rows), as conditions for
+    rows_differing (the warehouses attached as ``a`` and ``b``)."""
+    on_day, before = {}, {}
+    for table, column in HISTORY_WINDOWS.items():
+        if table in tables:
+            on_day[table] = f"{column} = date '{day}'"
+            before[table] = f"{column} < date '{day}' and {column} >= (select min({column}) from b.{table})"
+    for table, daily in TRANSITIONS.items():
+        if table in tables:
+            restated = " union ".join(
+                f"select customer_id from (select columns(lambda c: c <> 'written_on') from {x}.{daily} "
+                f"where day = date '{day}' - 1 except all select columns(lambda c: c <> 'written_on') "
+                f"from {y}.{daily} where day = date '{day}' - 1)"
+                for x, y in (("a", "b"), ("b", "a"))
+            )
+            on_day[table] = f"day = date '{day}' and customer_id not in ({restated})"
+            before[table] = f"not ({on_day[table]}) and day > (select min(day) from b.{table})"
+    return on_day, before
 
 
 def build(home: str, day: str, warehouse: str | None = None, extra_vars: dict | None = None) -> dict:
@@ -155,12 +189,9 @@ def bench_warehouse(people: int, lake_days: int = 30, event_days: int = 75, seed
         seed_fit(warehouse, scratch)
         baseline = in_own_process(build, str(home), DAY, scratch)
         tables = compared_tables(scratch)
-        windows = {
-            t: f"{c} {op} (select min({c}) from b.{t})"
-            for t, (c, op) in HISTORY_WINDOWS.items()
-            if t in tables
-        }
-        differing = rows_differing(warehouse, scratch, tables, windows)
+        on_day, before = run_day_windows(DAY, tables)
+        differing = rows_differing(warehouse, scratch, tables, on_day)
+        restated = rows_differing(warehouse, scratch, list(before), before)
     return {
         "people": people,
         "events": landed["tracking.events"],
@@ -184,6 +215,7 @@ def bench_warehouse(people: int, lake_days: int = 30, event_days: int = 75, seed
         "top_models_baseline_s": _top(baseline["per_model_seconds"]),
         "tables_compared": len(differing),
         "tables_differing": {t: n for t, n in differing.items() if n},
+        "history_rows_restated": {t: n for t, n in restated.items() if n},
         "rows_landed": landed,
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

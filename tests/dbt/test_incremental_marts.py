@@ -28,7 +28,7 @@ import duckdb
 import pytest
 
 from siyu_dev.bench_identity import rows_differing
-from siyu_dev.bench_warehouse import HISTORY_WINDOWS, compared_tables
+from siyu_dev.bench_warehouse import compared_tables, run_day_windows
 from tests.dbt.conftest import build_fixture_warehouse, mp_user, ts
 
 DAY1, DAY2, DAY3 = "2026-05-01", "2026-05-02", "2026-05-03"
@@ -102,9 +102,7 @@ def built(tmp_path_factory):
             tmp_path_factory.mktemp(f"scratch{day}"), LAKE, day, clv_fit_as_of=DAY1
         )
         tables = compared_tables(str(scratch))
-        windows = {t: f"{c} = date '{day}'" for t, (c, _) in HISTORY_WINDOWS.items()}
-        for transitions in ("main_marts.lifecycle_transitions", "main_marts.aipl_transitions"):
-            windows[transitions] += " and from_stage <> 'none' and to_stage <> 'merged'"
+        windows, _ = run_day_windows(day, tables)
         differing = rows_differing(str(daily[day]), str(scratch), tables, windows)
         results[f"scratch {day}"] = {"differing": {t: n for t, n in differing.items() if n}, "tables": tables}
     return results

@@ -220,12 +220,10 @@ def test_an_erased_person_is_nowhere_and_stays_out(world):
         env,
     )
     from siyu_dev.bench_identity import rows_differing
-    from siyu_dev.bench_warehouse import HISTORY_WINDOWS, compared_tables
+    from siyu_dev.bench_warehouse import compared_tables, rebuilt_days_windows
 
     tables = compared_tables(str(scratch))
-    windows = {
-        t: f"{c} {op} (select min({c}) from b.{t})" for t, (c, op) in HISTORY_WINDOWS.items() if t in tables
-    }
+    windows = rebuilt_days_windows(tables)
     differing = rows_differing(str(home / "warehouse/siyu.duckdb"), str(scratch), tables, windows)
     assert len(differing) > 20 and not {t: n for t, n in differing.items() if n}
 
