@@ -14,7 +14,8 @@ that step's:
    (var clv_refit_days): the daily run scores with the fit of the day before, fitted on the orders
    as the day before knew them (a refund landed since changes them), so the rebuild starts from a
    warehouse holding only that fit (int_customer_prediction_fits, which keeps a fit younger than
-   clv_refit_days): it scores with the same parameters. Its time leaves out one fit (a few seconds): a conservative baseline.
+   clv_refit_days): it scores with the same parameters. Its time leaves out one fit (a few
+   seconds): a conservative baseline.
 
 Per-model seconds come from dbt's run_results.json. dbt's data tests are not run (`dbt build`
 without tests): they would fail the bench on a rule of the data, not measure it. The last line of
