@@ -1,8 +1,8 @@
 """`siyu demo` and `siyu dag`: the whole pipeline offline on the embedded defaults.
 
 The WeCom simulator is served from this process on a free loopback port while the DAGs run in
-`airflow dags test` subprocesses; they reach it through the `siyu_wecom` connection, exactly as they
-would reach the real API.
+`airflow dags test` (one Airflow process for a day's DAGs, siyu_dev.dag_batch); they reach it
+through the `siyu_wecom` connection, exactly as they would reach the real API.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from siyu.config import settings
-from siyu_dev.local_airflow import airflow_env, dags_test, ensure_metadata_db
+from siyu_dev.local_airflow import airflow_env, dags_test_many, ensure_metadata_db
 from siyu_dev.simulator.advisor import ADVISOR_CODE_SHARE
 
 console = Console()
@@ -75,12 +75,13 @@ def run_dags(
     with wecom_connection(needed=needed, faults=faults, as_of=as_of) as extra:
         env = airflow_env(extra)
         ensure_metadata_db(env)
-        for dag_id in dag_ids:
-            started = time.perf_counter()
-            with console.status(f"airflow dags test {dag_id} {date}"):
-                dags_test(dag_id, date, env)
-            timings[dag_id] = time.perf_counter() - started
-            console.print(f"[green]✓[/] {dag_id} {date} in {timings[dag_id]:.0f}s")
+
+        def done(dag_id: str, day: str, seconds: float) -> None:
+            timings[dag_id] = seconds
+            console.print(f"[green]✓[/] {dag_id} {day} in {seconds:.0f}s")
+
+        with console.status(f"airflow dags test {', '.join(dag_ids)} {date}"):
+            dags_test_many([(dag_id, date) for dag_id in dag_ids], env, on_run=done)
     return timings
 
 
