@@ -138,13 +138,16 @@ def demo(
 
 @app.command()
 def dag(
-    dag_id: Annotated[str, typer.Argument(help="e.g. siyu_ingest_wecom, siyu_warehouse")],
+    dag_ids: Annotated[
+        list[str], typer.Argument(help="e.g. siyu_ingest_wecom, siyu_warehouse; several run in order")
+    ],
     date: Annotated[str, typer.Argument(help="the China day to land or build, YYYY-MM-DD")],
 ) -> None:
-    """Run one DAG for one China day on the local setup the demo uses (re-run or backfill)."""
-    from siyu_dev.demo import run_one_dag
+    """Run DAGs for one China day on the local setup the demo uses (re-run or backfill), in order, in
+    one Airflow process."""
+    from siyu_dev.demo import run_dags
 
-    run_one_dag(dag_id, date)
+    run_dags(tuple(dag_ids), date)
 
 
 @app.command()

@@ -12,8 +12,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from siyu.config import project_root, settings
 from siyu.errors import RunError
@@ -107,17 +108,18 @@ def dags_test(dag_id: str, logical_date: str, env: dict[str, str], log_dir: Path
 
 
 def dags_test_many(
-    runs: list[tuple[str, str]],
+    runs: Sequence[tuple[str, str] | tuple[str, str, dict[str, str]]],
     env: dict[str, str],
     log_dir: Path | None = None,
     on_run: Callable[[str, str, float], None] | None = None,
 ) -> list[Path]:
-    """`airflow dags test` of each (dag_id, China day) in order, in one Airflow process (siyu_dev.dag_batch:
-    Airflow's start-up paid once); ``on_run(dag_id, day, seconds)`` after each. Raises with the log's
-    path at the first run that fails; returns the logs."""
+    """`airflow dags test` of each (dag_id, China day[, env of its own]) in order, in one Airflow process
+    (siyu_dev.dag_batch: Airflow's start-up paid once); a run's own env (its connections) is set for it
+    alone. ``on_run(dag_id, day, seconds)`` after each. Raises with the log's path at the first run that
+    fails, and stops the rest; returns the logs."""
     log_dir = log_dir or Path(env["SIYU_HOME"]) / "logs"
-    batch = []
-    for dag_id, day in runs:
+    batch: list[dict[str, Any]] = []
+    for dag_id, day, *own_env in runs:
         dag_file = project_root() / "dags" / f"{dag_id}.py"
         batch.append(
             {
@@ -126,11 +128,12 @@ def dags_test_many(
                 "log": str(log_dir / f"{dag_id}_{day}.log"),
                 # parse only this DAG's file: the other DAG files are not its business
                 "dagfile": str(dag_file) if dag_file.exists() else None,
+                "env": own_env[0] if own_env else {},
             }
         )
     with contextlib.ExitStack() as locks:
-        for dag_id, day in runs:
-            locks.enter_context(run_lock(Path(env["SIYU_HOME"]), dag_id, day))
+        for run in batch:
+            locks.enter_context(run_lock(Path(env["SIYU_HOME"]), run["dag_id"], run["date"]))
         child = subprocess.Popen(
             [sys.executable, "-m", "siyu_dev.dag_batch"],
             env=env,
@@ -146,6 +149,7 @@ def dags_test_many(
             result = json.loads(line)
             log = Path(batch[done]["log"])
             if not result["ok"] or "state=failed" in log.read_text(errors="replace"):
+                child.terminate()  # the runs after a failed one do not start, as in a day's schedule
                 child.wait()
                 raise RuntimeError(f"DAG {result['dag_id']} failed for {result['date']}; see {log}")
             if on_run:

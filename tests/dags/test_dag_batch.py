@@ -20,7 +20,7 @@ def made():
     @task
     def speak(**context):
         day = context["logical_date"].in_timezone("Asia/Shanghai").date()
-        print("ran in pid", os.getpid(), "for", day)
+        print("ran in pid", os.getpid(), "for", day, "note", os.environ.get("BATCH_NOTE", "none"))
         if "{fails}" == "yes":
             raise RuntimeError("this task fails")
     speak()
@@ -47,7 +47,11 @@ def env(tmp_path_factory):
 def test_the_runs_share_one_process_and_keep_their_own_logs(env):
     seen = []
     logs = dags_test_many(
-        [("batch_speaks", "2026-11-23"), ("batch_speaks", "2026-11-24"), ("batch_after", "2026-11-24")],
+        [
+            ("batch_speaks", "2026-11-23", {"BATCH_NOTE": "first"}),  # its own env, for it alone
+            ("batch_speaks", "2026-11-24"),
+            ("batch_after", "2026-11-24", {"BATCH_NOTE": "third"}),
+        ],
         env,
         on_run=lambda dag_id, day, seconds: seen.append((dag_id, day)),
     )
@@ -59,6 +63,7 @@ def test_the_runs_share_one_process_and_keep_their_own_logs(env):
     said = [log.read_text() for log in logs]
     assert "for 2026-11-23" in said[0] and "for 2026-11-24" not in said[0]
     assert "for 2026-11-24" in said[1]
+    assert [text.split(" note ", 1)[1].split()[0] for text in said] == ["first", "none", "third"]
     pids = {text.split("ran in pid ", 1)[1].split()[0] for text in said}
     assert len(pids) == 1 and pids != {str(os.getpid())}  # one child process for the three runs
 
