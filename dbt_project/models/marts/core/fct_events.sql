@@ -12,7 +12,8 @@
 --   graph no longer holds or of a customer that no longer exists (merged away, cut),
 -- - the events of test accounts (the post-hook drops them, with the rewritten events that have no
 --   customer any more).
--- written_on: the run_date of the build that last wrote the row.
+-- Of those, only the rows whose customer changed are written. written_on: the run_date of the build
+-- that last wrote the row.
 {%- set watermark = incremental_watermark() %}
 {%- set graph = ref('int_identity__graph') %}
 -- depends_on: {{ source('tracking', 'events') }} {{ ref('int_events_attributed') }}
@@ -78,4 +79,9 @@ from {{ ref('int_events_attributed') }} e
 where e.customer_id is not null and {{ not_test_customer('e.customer_id') }}
 {%- else %}
 from attributed e
+-- only the events whose customer changed (or that are new): an event's other columns are fixed when
+-- it lands, and rewriting an unchanged row costs its primary key's upkeep for nothing
+where not exists (
+    select 1 from {{ this }} f where f.event_id = e.event_id and f.customer_id is not distinct from e.customer_id
+)
 {%- endif %}
