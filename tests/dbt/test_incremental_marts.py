@@ -76,6 +76,7 @@ LAKE = {
 }
 
 EVENTS = "select event_id, mp_openid, customer_id from main_marts.fct_events order by 1"
+WRITTEN = "select event_id, written_on from main_marts.fct_events"
 SESSIONS = "select mp_openid, started_at, ended_at, events from main_marts.fct_sessions order by 1, 2"
 
 
@@ -93,7 +94,11 @@ def built(tmp_path_factory):
         copy = warehouse.parent / f"{day}.duckdb"
         shutil.copyfile(warehouse, copy)  # dbt_build closed the file
         daily[day] = copy
-        results[day] = {"events": query(copy, EVENTS), "sessions": query(copy, SESSIONS)}
+        results[day] = {
+            "events": query(copy, EVENTS),
+            "sessions": query(copy, SESSIONS),
+            "written": query(copy, WRITTEN),
+        }
 
     build_fixture_warehouse(tmp_path_factory.mktemp("daily"), LAKE, [DAY1, DAY2, DAY3], after_each=keep)
     for day in (DAY2, DAY3):
@@ -118,6 +123,16 @@ def test_the_merge_moves_the_absorbed_customers_events(built):
     assert customer(day2, "ev_a1") == customer(day2, "ev_b1") == customer(day2, "ev_a2")
     (absorbed,) = {customer(day1, "ev_a1"), customer(day1, "ev_b1")} - {customer(day2, "ev_a1")}
     assert absorbed not in {c for _, _, c in day2}  # merged away: no event keeps its id
+
+
+def test_the_merge_rewrites_only_the_events_whose_customer_changed(built):
+    """Both users' identity rows are rewritten on day 2, but only the absorbed customer's events
+    change: the kept customer's day-1 event keeps the run that wrote it."""
+    day1, day2 = built[DAY1]["events"], built[DAY2]["events"]
+    written = dict(built[DAY2]["written"])
+    kept = customer(day2, "ev_a1")
+    assert {written[e] for e in ("ev_a1", "ev_b1") if customer(day1, e) == kept} == {dt.date(2026, 5, 1)}
+    assert {written[e] for e in ("ev_a1", "ev_b1") if customer(day1, e) != kept} == {dt.date(2026, 5, 2)}
 
 
 def test_an_event_waiting_for_its_identity_joins_when_it_lands(built):
