@@ -241,6 +241,34 @@ def bench_warehouse(
     typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
 
 
+@bench.command("landing")
+def bench_landing(
+    contacts: Annotated[int, typer.Option(help="external contacts of the simulated corp")] = 1_000_000,
+    seed: Seed = 1,
+) -> None:
+    """Benchmark the WeCom landing at a corp's size: the first pull, the ID conversion's first run and
+    a daily pull against a large simulated corp (wall time, calls per API, peak memory), and how long
+    a real corp takes under WeCom's quotas; the last line is one JSON object."""
+    import json
+
+    from siyu_dev.bench_landing import bench_landing as run
+
+    result = run(contacts, seed)
+    idc = result["real_id_conversion"]
+    typer.echo(
+        f"{contacts} contacts: first pull {result['first_pull_s']} s, daily pull {result['daily_pull_s']} s,"
+        f" ID conversion's first run {result['id_conversion_s']} s (this machine), peak RSS"
+        f" {result['peak_rss_mib']} MiB"
+    )
+    typer.echo(
+        f"a real corp, at the client's pace and within WeCom's quotas: first pull"
+        f" {result['real_first_pull_h']} h, daily pull {result['real_daily_pull_min']} min; the ID"
+        f" conversion asks {idc['asked_per_daily_run']} pairs a daily run ({idc['run_hours']} h),"
+        f" {idc['days_to_ask_all']} days to ask all {result['id_conversion']['pairs']}"
+    )
+    typer.echo(json.dumps(result))
+
+
 @bench.command("erasure")
 def bench_erasure(
     people: WorldPeople = 100_000, lake_days: LakeDays = 30, event_days: EventDays = 75, seed: Seed = 1
