@@ -269,6 +269,20 @@ def bench_landing(
     typer.echo(json.dumps(result))
 
 
+@bench.command("tracking")
+def bench_tracking(
+    events: Annotated[int, typer.Option(help="events in the day landed")] = 1_000_000,
+    history_days: Annotated[int, typer.Option(help="days of as many events landed before it")] = 2,
+) -> None:
+    """Benchmark the tracking landing: one day of events after earlier days (wall time, peak memory:
+    run it at two sizes and compare)."""
+    import json
+
+    from siyu_dev.bench_tracking import bench_tracking as run
+
+    typer.echo(json.dumps(run(events, history_days)))
+
+
 @bench.command("erasure")
 def bench_erasure(
     people: WorldPeople = 100_000, lake_days: LakeDays = 30, event_days: EventDays = 75, seed: Seed = 1

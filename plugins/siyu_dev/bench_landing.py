@@ -34,6 +34,7 @@ from siyu.sources.wecom import budget
 from siyu.sources.wecom.client import DEFAULT_RATE, RATES, WeComClient
 from siyu.sources.wecom.extract import land_wecom
 from siyu.sources.wecom.idconvert import DAILY_CALLS, land_unionid_links
+from siyu_dev.rss import peak_rss_mib, reset_peak_rss
 from siyu_dev.simulator.wecom_large import DAY0, LargeCorp
 from siyu_dev.simulator.wecom_server import DEMO_CORPID, DEMO_IDCONVERT_SECRET, DEMO_SECRET, ROUTES
 
@@ -45,22 +46,6 @@ LEDGER_SHARE = 0.9  # CallLedger's default: the corp's other apps count against 
 FULL_SPEED = {path: 1e9 for path in ROUTES}
 # WeCom's hour budgets kept, the minute ones lifted: a minute's wait is computed, not waited for
 HOUR_BUDGETS_ONLY = {path: (10**9, budget.LIMITS.get(path, budget.DEFAULT_LIMIT)[1]) for path in ROUTES}
-
-
-# --- memory ---------------------------------------------------------------------------------
-def reset_peak_rss() -> None:
-    """Linux: writing 5 to clear_refs resets VmHWM, so each run's peak is its own."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-
-
-def peak_rss_mib(pid: int | str = "self") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
 
 
 # --- the simulator process ------------------------------------------------------------------
