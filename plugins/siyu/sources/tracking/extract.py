@@ -54,9 +54,12 @@ class BadEvent(BadInput):
 
 @dataclass
 class Batch:
-    events: list[dict] = field(default_factory=list)
+    events: pa.Table | None = None  # sorted by event_id
     quarantine: list[dict] = field(default_factory=list)
     duplicates: int = 0
+
+
+CHUNK_ROWS = 20_000  # parsed events are held as Arrow batches of this many: a few times smaller than dicts
 
 
 NAME_RULE = "<collector>/<YYYY-MM-DD>/<HH>.jsonl[.gz]"
@@ -241,7 +244,10 @@ def read_files(
     """Events of ``names``, de-duplicated within them and against ``earlier(ids)``: event_id →
     payload digest of the events among ``ids`` landed before (asked once, for the ids read)."""
     batch = Batch()
-    parsed: list[tuple[str, int, dict, str]] = []  # (file, line, event, payload digest), in order
+    schema = raw_schema("tracking", "events")
+    chunks: list[pa.RecordBatch] = []
+    rows: list[dict] = []
+    parsed: list[tuple[str, int, str, str]] = []  # (file, line, event_id, payload digest), in order
     for name in names:
         if _named_date(name) is None:
             # Not read: the operator renames it to the pattern and the next run lands it.
@@ -257,7 +263,11 @@ def read_files(
                 except BadEvent as error:
                     batch.quarantine.append(_quarantine(name, line_no, str(error), _masked(line)))
                     continue
-                parsed.append((name, line_no, row, payload_digest(row)))
+                parsed.append((name, line_no, row["event_id"], payload_digest(row)))
+                rows.append(row)
+                if len(rows) == CHUNK_ROWS:
+                    chunks.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+                    rows = []
         except (OSError, EOFError, UnicodeDecodeError, zlib.error) as error:
             # An unreadable file: keep what was read before the damage, quarantine the rest of it.
             # Re-delivered under the same name with other content, it is read again (the ledger's sha256).
@@ -268,20 +278,23 @@ def read_files(
             len(parsed) - parsed_before,
             len(batch.quarantine) - quarantined_before,
         )
-    seen = earlier({row["event_id"] for _, _, row, _ in parsed})
-    for name, line_no, row, digest in parsed:
-        before = seen.get(row["event_id"])
+    chunks.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+    seen = earlier({event_id for _, _, event_id, _ in parsed})
+    keep = []
+    for name, line_no, event_id, digest in parsed:
+        before = seen.get(event_id)
+        keep.append(before is None)
         if before == digest:
             batch.duplicates += 1  # the same event sent again: harmless
-            continue
-        if before is not None:
-            reason = f"event_id {row['event_id']} seen before with another payload"
-            batch.quarantine.append(
-                _quarantine(name, line_no, reason, _masked(_line_at(inbox / name, line_no)))
-            )
-            continue
-        seen[row["event_id"]] = digest
-        batch.events.append(row)
+        elif before is not None:
+            reason = f"event_id {event_id} seen before with another payload"
+            raw = _masked(_line_at(inbox / name, line_no))
+            batch.quarantine.append(_quarantine(name, line_no, reason, raw))
+        else:
+            seen[event_id] = digest
+    events = pa.Table.from_batches(chunks, schema=schema).filter(pa.array(keep, pa.bool_()))
+    # one chunk, as one list of rows gave: the same rows write the same bytes as before
+    batch.events = events.sort_by("event_id").combine_chunks()
     # in file order, as read: a file's lines, then its damage
     position = {name: n for n, name in enumerate(names)}
     batch.quarantine.sort(key=lambda q: (position[q["source_file"]], q["line_no"] or sys.maxsize))
@@ -312,15 +325,11 @@ def earlier_events(lake: Lake, date: str, ids: set[str]) -> dict[str, str]:
 
 def _land_partition(inbox: Path, lake: Lake, date: str, names: list[str]) -> dict[str, Manifest]:
     batch = read_files(inbox, names, lambda ids: earlier_events(lake, date, ids))
-    batch.events.sort(key=lambda r: r["event_id"])
     window = {"files": len(names), "duplicates_dropped": batch.duplicates}
+    quarantine = pa.Table.from_pylist(batch.quarantine, schema=raw_schema("tracking", "events_quarantine"))
     return {
-        entity: lake.write(
-            Partition("tracking", entity, date),
-            pa.Table.from_pylist(rows, schema=raw_schema("tracking", entity)),
-            window,
-        )
-        for entity, rows in (("events", batch.events), ("events_quarantine", batch.quarantine))
+        entity: lake.write(Partition("tracking", entity, date), table, window)
+        for entity, table in (("events", batch.events), ("events_quarantine", quarantine))
     }
 
 
