@@ -94,16 +94,24 @@ def serve_wecom(
     as_of: Annotated[
         str | None, typer.Option(help="serve the corp as it was then (ISO time, UTC if no offset)")
     ] = None,
+    large_corp: Annotated[
+        int, typer.Option(help="serve a large corp of this many contacts made by index (no state file)")
+    ] = 0,
+    day: Annotated[int, typer.Option(help="with --large-corp: days of change after day 0")] = 0,
 ) -> None:
     """Serve the WeCom API simulator on loopback until interrupted."""
     from siyu.config import settings
+    from siyu_dev.simulator.wecom_large import serve_large
     from siyu_dev.simulator.wecom_server import serve
 
-    path = state or settings().sim_dir / "wecom_state.json"
-    moment = dt.datetime.fromisoformat(as_of) if as_of else None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    server, thread = serve(path, port=port, faults=faults, as_of=moment)
+    if large_corp:
+        server, thread = serve_large(large_corp, day, port=port, faults=faults)
+    else:
+        path = state or settings().sim_dir / "wecom_state.json"
+        moment = dt.datetime.fromisoformat(as_of) if as_of else None
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        server, thread = serve(path, port=port, faults=faults, as_of=moment)
     typer.echo(f"WeCom simulator on http://127.0.0.1:{server.server_port} (Ctrl-C to stop)")
     try:
         thread.join()

@@ -365,14 +365,20 @@ _KINDS = {kind: mix(n + 101) for n, kind in enumerate(("wm", "oU", "oM", "wr"))}
 
 
 def serve_large(
-    contacts: int, day: int = 0, seed: int = 1, port: int = 0, unlimited: bool = False, **options
+    contacts: int,
+    day: int = 0,
+    seed: int = 1,
+    port: int = 0,
+    unlimited: bool = False,
+    faults: float = 0.0,
+    **options,
 ):
     """Start a large corp on loopback in a background thread; ``unlimited``: no per-API rate limits
     (a bench that computes WeCom's pacing from its call counts instead of waiting for it)."""
     if unlimited:
         options["limits"] = UNLIMITED
     corp = LargeCorp(contacts, day, seed, **options)
-    server = WeComServer(("127.0.0.1", port), corp, 0.0, seed)
+    server = WeComServer(("127.0.0.1", port), corp, faults, seed)
     thread = threading.Thread(target=server.serve_forever, name="wecom-large-corp", daemon=True)
     thread.start()
     return server, thread
