@@ -1,14 +1,15 @@
 """`siyu bench tracking --events N`: the tracking landing's time and peak memory for a day of N events.
 
 An inbox of hourly JSONL files (two collectors, 1 % of events sent twice) over ``history_days``
-earlier days landed first; then the measured run lands day N. Peak RSS is the landing's own (VmHWM
-reset before it): run at two sizes and compare.
+earlier days landed first, by another process; then the measured run lands the last day. Peak RSS
+is the landing's own (VmHWM reset before it): run at two sizes, and at two histories, and compare.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -49,14 +50,26 @@ def write_day(inbox: Path, day: dt.date, events: int, offset: int) -> None:
         path.write_text("\n".join(lines) + "\n")
 
 
+def land_history(tmp: str, days: list[dt.date], events: int) -> None:
+    inbox, lake, ledger = Path(tmp) / "inbox", Lake(str(Path(tmp) / "lake")), Ledger(Path(tmp) / "ledger")
+    for n, day in enumerate(days):
+        write_day(inbox, day, events, n * events)
+        land_events(inbox, lake, ledger, day.isoformat())
+
+
 def bench_tracking(events: int, history_days: int = 2) -> dict:
     with tempfile.TemporaryDirectory(prefix="siyu-bench-tracking-") as tmp:
         inbox, lake = Path(tmp) / "inbox", Lake(str(Path(tmp) / "lake"))
         ledger = Ledger(Path(tmp) / "ledger")
         days = [LAST_DATE - dt.timedelta(days=d) for d in range(history_days, -1, -1)]
-        for n, day in enumerate(days[:-1]):
-            write_day(inbox, day, events, n * events)
-            land_events(inbox, lake, ledger, day.isoformat())
+        # the earlier days land in a process of their own: the measured run starts from a clean heap
+        history = multiprocessing.get_context("fork").Process(
+            target=land_history, args=(tmp, days[:-1], events)
+        )
+        history.start()
+        history.join()
+        if history.exitcode != 0:
+            raise RuntimeError(f"landing the earlier days failed (exit {history.exitcode})")
         write_day(inbox, days[-1], events, history_days * events)
         reset_peak_rss()
         before = peak_rss_mib(field="VmRSS")
