@@ -162,6 +162,12 @@ def served(contacts: int, day: int, seed: int) -> dict:
     }
 
 
+def _progress(name: str, run: dict) -> dict:
+    """A long bench says each run's figures as it ends (stderr), not only at the end."""
+    print(f"{name}: {run['seconds']} s, peak RSS {run['peak_rss_mib']} MiB", file=sys.stderr, flush=True)
+    return run
+
+
 RUN_FIGURES = ("calls", "seconds", "peak_rss_mib")
 
 
@@ -173,12 +179,12 @@ def bench_landing(contacts: int, seed: int = 1) -> dict:
         lake = Lake(str(Path(tmp) / "lake"))
         ledger_file = budget.ledger_path(Path(tmp) / "state", DEMO_CORPID)
         with large_corp(contacts, 0, seed) as (url, proc):
-            first = _pull(url, lake, first_date, ledger_file)
+            first = _progress("first pull", _pull(url, lake, first_date, ledger_file))
             mp_users = write_mp_users(lake, LargeCorp(contacts, 0, seed), first_date)
-            conversion = _convert(url, lake, first_date, ledger_file)
+            conversion = _progress("ID conversion", _convert(url, lake, first_date, ledger_file))
             simulator_rss = peak_rss_mib(proc.pid)
         with large_corp(contacts, 1, seed) as (url, proc):
-            daily = _pull(url, lake, daily_date, ledger_file)
+            daily = _progress("daily pull", _pull(url, lake, daily_date, ledger_file))
             simulator_rss = max(simulator_rss, peak_rss_mib(proc.pid))
     real_first, real_daily = real_seconds(first["calls"]), real_seconds(daily["calls"])
     real_idc = real_conversion(conversion["pairs"] or 0)
