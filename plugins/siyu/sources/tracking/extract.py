@@ -292,9 +292,11 @@ def read_files(
             batch.quarantine.append(_quarantine(name, line_no, reason, raw))
         else:
             seen[event_id] = digest
-    events = pa.Table.from_batches(chunks, schema=schema).filter(pa.array(keep, pa.bool_()))
-    # one chunk, as one list of rows gave: the same rows write the same bytes as before
-    batch.events = events.sort_by("event_id").combine_chunks()
+    # one copy of the kept rows, in event_id order (a filter, then a sort, then a concat would be three)
+    events = pa.Table.from_batches(chunks, schema=schema)
+    kept = pc.indices_nonzero(pa.array(keep, pa.bool_()))
+    order = pc.sort_indices(events["event_id"].take(kept))
+    batch.events = events.take(kept.take(order)).combine_chunks()  # one chunk: the bytes as before
     # in file order, as read: a file's lines, then its damage
     position = {name: n for n, name in enumerate(names)}
     batch.quarantine.sort(key=lambda q: (position[q["source_file"]], q["line_no"] or sys.maxsize))
@@ -316,8 +318,12 @@ def earlier_events(lake: Lake, date: str, ids: set[str]) -> dict[str, str]:
     for d in lake.partitions("tracking", "events"):
         if d >= date:
             break
-        table = lake.read(Partition("tracking", "events", d), columns=["event_id", *PAYLOAD])
-        hits = table.filter(pc.is_in(table["event_id"], value_set=wanted))
+        part = Partition("tracking", "events", d)
+        hit = pc.is_in(lake.read(part, columns=["event_id"])["event_id"], value_set=wanted)
+        if not pc.any(hit).as_py():
+            continue  # the payload is read only where an id was landed before
+        table = lake.read(part, columns=["event_id", *PAYLOAD])
+        hits = table.filter(hit)
         for row in hits.to_pylist():  # oldest first: the first landing of an id is the one kept
             seen.setdefault(row["event_id"], payload_digest(row))
     return seen
