@@ -94,16 +94,24 @@ def serve_wecom(
     as_of: Annotated[
         str | None, typer.Option(help="serve the corp as it was then (ISO time, UTC if no offset)")
     ] = None,
+    large_corp: Annotated[
+        int, typer.Option(help="serve a large corp of this many contacts made by index (no state file)")
+    ] = 0,
+    day: Annotated[int, typer.Option(help="with --large-corp: days of change after day 0")] = 0,
 ) -> None:
     """Serve the WeCom API simulator on loopback until interrupted."""
     from siyu.config import settings
+    from siyu_dev.simulator.wecom_large import serve_large
     from siyu_dev.simulator.wecom_server import serve
 
-    path = state or settings().sim_dir / "wecom_state.json"
-    moment = dt.datetime.fromisoformat(as_of) if as_of else None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    server, thread = serve(path, port=port, faults=faults, as_of=moment)
+    if large_corp:
+        server, thread = serve_large(large_corp, day, port=port, faults=faults)
+    else:
+        path = state or settings().sim_dir / "wecom_state.json"
+        moment = dt.datetime.fromisoformat(as_of) if as_of else None
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        server, thread = serve(path, port=port, faults=faults, as_of=moment)
     typer.echo(f"WeCom simulator on http://127.0.0.1:{server.server_port} (Ctrl-C to stop)")
     try:
         thread.join()
@@ -242,6 +250,48 @@ def bench_warehouse(
     from siyu_dev.bench_warehouse import bench_warehouse as run
 
     typer.echo(json.dumps(run(people, lake_days, event_days, seed)))
+
+
+@bench.command("landing")
+def bench_landing(
+    contacts: Annotated[int, typer.Option(help="external contacts of the simulated corp")] = 1_000_000,
+    seed: Seed = 1,
+) -> None:
+    """Benchmark the WeCom landing at a corp's size: the first pull, the ID conversion's first run and
+    a daily pull against a large simulated corp (wall time, calls per API, peak memory), and how long
+    a real corp takes under WeCom's quotas; the last line is one JSON object."""
+    import json
+
+    from siyu_dev.bench_landing import bench_landing as run
+
+    result = run(contacts, seed)
+    idc = result["real_id_conversion"]
+    typer.echo(
+        f"{contacts} contacts: first pull {result['first_pull_s']} s, daily pull {result['daily_pull_s']} s,"
+        f" ID conversion's first run {result['id_conversion_s']} s (this machine), peak RSS"
+        f" {result['peak_rss_mib']} MiB"
+    )
+    typer.echo(
+        f"a real corp, at the client's pace and within WeCom's quotas: first pull"
+        f" {result['real_first_pull_h']} h, daily pull {result['real_daily_pull_min']} min; the ID"
+        f" conversion asks {idc['asked_per_daily_run']} pairs a daily run ({idc['run_hours']} h),"
+        f" {idc['days_to_ask_all']} days to ask all {result['id_conversion']['pairs']}"
+    )
+    typer.echo(json.dumps(result))
+
+
+@bench.command("tracking")
+def bench_tracking(
+    events: Annotated[int, typer.Option(help="events in the day landed")] = 1_000_000,
+    history_days: Annotated[int, typer.Option(help="days of as many events landed before it")] = 2,
+) -> None:
+    """Benchmark the tracking landing: one day of events after earlier days (wall time, peak memory:
+    run it at two sizes and compare)."""
+    import json
+
+    from siyu_dev.bench_tracking import bench_tracking as run
+
+    typer.echo(json.dumps(run(events, history_days)))
 
 
 @bench.command("erasure")

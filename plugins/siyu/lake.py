@@ -216,9 +216,9 @@ class Lake:
         with self.fs.open(path) as fh:
             return Manifest(**json.load(fh))
 
-    def read(self, part: Partition) -> pa.Table:
+    def read(self, part: Partition, columns: list[str] | None = None) -> pa.Table:
         with self.fs.open(f"{self.partition_path(part)}/{PART}", "rb") as fh:
-            return pq.read_table(fh)
+            return pq.read_table(fh, columns=columns)
 
     def partitions(self, source: str, entity: str) -> list[str]:
         """Dates that have a complete partition (a manifest), oldest first."""

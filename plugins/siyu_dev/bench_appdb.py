@@ -7,7 +7,6 @@ with the row count: run it at two sizes and compare.
 from __future__ import annotations
 
 import datetime as dt
-import resource
 import tempfile
 import time
 from decimal import Decimal
@@ -18,6 +17,7 @@ from sqlalchemy import create_engine, insert
 from siyu.lake import Lake
 from siyu.sources.appdb import tables
 from siyu.sources.appdb.extract import land_entity
+from siyu_dev.rss import peak_rss_mib, reset_peak_rss
 
 
 def _fill_orders(url: str, rows: int, chunk: int = 20_000) -> None:
@@ -53,17 +53,18 @@ def bench_appdb(rows: int, appdb_url: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         url = appdb_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         _fill_orders(url, rows)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        reset_peak_rss()  # the fill's own peak is not the extraction's
+        before = peak_rss_mib(field="VmRSS")
         engine = create_engine(url)
         started = time.perf_counter()
         manifest = land_entity(engine, Lake(str(Path(tmp) / "lake")), "orders", "2026-12-31", b"bench")
         seconds = time.perf_counter() - started
         engine.dispose()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = peak_rss_mib()
     return {
         "rows": manifest.row_count,
         "seconds": round(seconds, 2),
         "rows_per_second": round(manifest.row_count / seconds),
-        "peak_rss_mib": round(peak / 1024),
-        "rss_growth_during_extraction_mib": round((peak - before) / 1024),
+        "peak_rss_mib": peak,
+        "rss_growth_during_extraction_mib": round(peak - before, 1),
     }

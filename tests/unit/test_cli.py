@@ -14,7 +14,8 @@ from siyu_dev.bench_identity import INCREMENTAL_TABLES
 def test_bench_group_lists_the_benchmarks():
     result = CliRunner().invoke(app, ["bench", "--help"])
     assert result.exit_code == 0
-    assert all(name in result.output for name in ("identity", "stability", "appdb", "warehouse"))
+    names = ("identity", "stability", "appdb", "warehouse", "landing", "tracking")
+    assert all(name in result.output for name in names)
 
 
 def test_bench_identity_runs_and_reports_every_model(tmp_path, monkeypatch):

@@ -21,15 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import re
+import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from siyu.contracts import TRACKING_EVENTS, raw_schema
 from siyu.errors import BadInput
@@ -51,9 +54,12 @@ class BadEvent(BadInput):
 
 @dataclass
 class Batch:
-    events: list[dict] = field(default_factory=list)
+    events: pa.Table | None = None  # sorted by event_id
     quarantine: list[dict] = field(default_factory=list)
     duplicates: int = 0
+
+
+CHUNK_ROWS = 20_000  # parsed events are held as Arrow batches of this many: a few times smaller than dicts
 
 
 NAME_RULE = "<collector>/<YYYY-MM-DD>/<HH>.jsonl[.gz]"
@@ -232,15 +238,22 @@ def _quarantine(name: str, line_no: int | None, reason: str, raw: str | None = N
     return {"source_file": name, "line_no": line_no, "reason": reason, "raw": raw}
 
 
-def read_files(inbox: Path, names: list[str], seen: dict[str, str]) -> Batch:
-    """Events of ``names``; ``seen`` (event_id → payload digest of events landed before) grows."""
+def read_files(
+    inbox: Path, names: list[str], earlier: Callable[[set[str]], dict[str, str]] = lambda ids: {}
+) -> Batch:
+    """Events of ``names``, de-duplicated within them and against ``earlier(ids)``: event_id →
+    payload digest of the events among ``ids`` landed before (asked once, for the ids read)."""
     batch = Batch()
+    schema = raw_schema("tracking", "events")
+    chunks: list[pa.RecordBatch] = []
+    rows: list[dict] = []
+    parsed: list[tuple[str, int, str, str]] = []  # (file, line, event_id, payload digest), in order
     for name in names:
-        events_before, quarantined_before = len(batch.events), len(batch.quarantine)
         if _named_date(name) is None:
             # Not read: the operator renames it to the pattern and the next run lands it.
             batch.quarantine.append(_quarantine(name, None, f"misnamed file: expected {NAME_RULE}"))
             continue
+        parsed_before, quarantined_before = len(parsed), len(batch.quarantine)
         try:
             for line_no, line in enumerate(_lines(inbox / name), start=1):
                 if not line.strip():
@@ -250,66 +263,79 @@ def read_files(inbox: Path, names: list[str], seen: dict[str, str]) -> Batch:
                 except BadEvent as error:
                     batch.quarantine.append(_quarantine(name, line_no, str(error), _masked(line)))
                     continue
-                digest = payload_digest(row)
-                earlier = seen.get(row["event_id"])
-                if earlier == digest:
-                    batch.duplicates += 1  # the same event sent again: harmless
-                    continue
-                if earlier is not None:
-                    batch.quarantine.append(
-                        _quarantine(
-                            name,
-                            line_no,
-                            f"event_id {row['event_id']} seen before with another payload",
-                            _masked(line),
-                        )
-                    )
-                    continue
-                seen[row["event_id"]] = digest
-                batch.events.append(row)
+                parsed.append((name, line_no, row["event_id"], payload_digest(row)))
+                rows.append(row)
+                if len(rows) == CHUNK_ROWS:
+                    chunks.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+                    rows = []
         except (OSError, EOFError, UnicodeDecodeError, zlib.error) as error:
             # An unreadable file: keep what was read before the damage, quarantine the rest of it.
             # Re-delivered under the same name with other content, it is read again (the ledger's sha256).
             batch.quarantine.append(_quarantine(name, None, f"unreadable file: {error}"))
         log.info(
-            "%s: %d events, %d quarantined",
+            "%s: %d events read, %d quarantined",
             name,
-            len(batch.events) - events_before,
+            len(parsed) - parsed_before,
             len(batch.quarantine) - quarantined_before,
         )
+    chunks.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+    seen = earlier({event_id for _, _, event_id, _ in parsed})
+    keep = []
+    for name, line_no, event_id, digest in parsed:
+        before = seen.get(event_id)
+        keep.append(before is None)
+        if before == digest:
+            batch.duplicates += 1  # the same event sent again: harmless
+        elif before is not None:
+            reason = f"event_id {event_id} seen before with another payload"
+            raw = _masked(_line_at(inbox / name, line_no))
+            batch.quarantine.append(_quarantine(name, line_no, reason, raw))
+        else:
+            seen[event_id] = digest
+    # one copy of the kept rows, in event_id order (a filter, then a sort, then a concat would be three)
+    events = pa.Table.from_batches(chunks, schema=schema)
+    kept = pc.indices_nonzero(pa.array(keep, pa.bool_()))
+    order = pc.sort_indices(events["event_id"].take(kept))
+    batch.events = events.take(kept.take(order)).combine_chunks()  # one chunk: the bytes as before
+    # in file order, as read: a file's lines, then its damage
+    position = {name: n for n, name in enumerate(names)}
+    batch.quarantine.sort(key=lambda q: (position[q["source_file"]], q["line_no"] or sys.maxsize))
     return batch
 
 
-def earlier_events(lake: Lake, date: str, cache: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
-    """event_id → payload digest of the events landed for earlier dates (cross-day de-duplication).
-    ``cache`` (partition date → its events) lets one run landing many dates read each partition once."""
-    cache = {} if cache is None else cache
+def _line_at(path: Path, line_no: int) -> str:
+    """One line again (a rare conflict's, for quarantine): lines are not all kept in memory."""
+    return next(itertools.islice(_lines(path), line_no - 1, None), "")
+
+
+def earlier_events(lake: Lake, date: str, ids: set[str]) -> dict[str, str]:
+    """event_id → payload digest of the events among ``ids`` landed for earlier dates (cross-day
+    de-duplication). Only the run's ids are kept: memory follows the run's size, not the history's."""
     seen: dict[str, str] = {}
+    if not ids:
+        return seen
+    wanted = pa.array(sorted(ids), pa.string())
     for d in lake.partitions("tracking", "events"):
         if d >= date:
             break
-        if d not in cache:
-            table = lake.read(Partition("tracking", "events", d)).select(["event_id", *PAYLOAD])
-            cache[d] = {row["event_id"]: payload_digest(row) for row in table.to_pylist()}
-        for event_id, digest in cache[d].items():
-            seen.setdefault(event_id, digest)
+        part = Partition("tracking", "events", d)
+        hit = pc.is_in(lake.read(part, columns=["event_id"])["event_id"], value_set=wanted)
+        if not pc.any(hit).as_py():
+            continue  # the payload is read only where an id was landed before
+        table = lake.read(part, columns=["event_id", *PAYLOAD])
+        hits = table.filter(hit)
+        for row in hits.to_pylist():  # oldest first: the first landing of an id is the one kept
+            seen.setdefault(row["event_id"], payload_digest(row))
     return seen
 
 
-def _land_partition(
-    inbox: Path, lake: Lake, date: str, names: list[str], cache: dict[str, dict[str, str]]
-) -> dict[str, Manifest]:
-    batch = read_files(inbox, names, earlier_events(lake, date, cache))
-    cache[date] = {row["event_id"]: payload_digest(row) for row in batch.events}
-    batch.events.sort(key=lambda r: r["event_id"])
+def _land_partition(inbox: Path, lake: Lake, date: str, names: list[str]) -> dict[str, Manifest]:
+    batch = read_files(inbox, names, lambda ids: earlier_events(lake, date, ids))
     window = {"files": len(names), "duplicates_dropped": batch.duplicates}
+    quarantine = pa.Table.from_pylist(batch.quarantine, schema=raw_schema("tracking", "events_quarantine"))
     return {
-        entity: lake.write(
-            Partition("tracking", entity, date),
-            pa.Table.from_pylist(rows, schema=raw_schema("tracking", entity)),
-            window,
-        )
-        for entity, rows in (("events", batch.events), ("events_quarantine", batch.quarantine))
+        entity: lake.write(Partition("tracking", entity, date), table, window)
+        for entity, table in (("events", batch.events), ("events_quarantine", quarantine))
     }
 
 
@@ -317,10 +343,9 @@ def land_events(inbox: Path, lake: Lake, ledger: Ledger, date: str) -> dict[str,
     """Land the run's files; returns the manifests of ``date``'s partitions."""
     lake.recover("tracking")
     result: dict[str, Manifest] = {}
-    cache: dict[str, dict[str, str]] = {}
     for home, names in sorted(files_for_run(inbox, ledger, date).items()):
         digests = {n: file_digest(inbox / n) if (inbox / n).is_file() else None for n in names}
-        manifests = _land_partition(inbox, lake, home, names, cache)
+        manifests = _land_partition(inbox, lake, home, names)
         # The ledger is written last: a run that dies before it leaves the files free for its retry.
         ledger.record(home, digests)
         if home == date:

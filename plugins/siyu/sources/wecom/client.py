@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -126,6 +127,7 @@ class WeComClient:
         self._rates = {**RATES, **(rates or {})}
         self._limiters: dict[str, RateLimiter] = {}
         self.requests = 0  # HTTP requests sent, retries included
+        self.calls: Counter[str] = Counter()  # the same, by API path (what WeCom's quotas count)
 
     def __enter__(self) -> WeComClient:
         return self
@@ -145,6 +147,7 @@ class WeComClient:
         if self._ledger is not None:  # raises BudgetSpent (not retried) once the hour is spent
             self._ledger.take(endpoint)
         self.requests += 1
+        self.calls[endpoint] += 1
         try:
             response = self._http.request(method, endpoint, params=params, json=body)
         except httpx.TransportError as error:  # the message would hold the URL: keep it out
