@@ -12,6 +12,10 @@ ON_SPARK = (
     "path:seeds",
     "path:models/staging",
     "+int_identity__graph",
+    # the Python models' SQL versions (models/marts/segments/spark/; their inputs are marts)
+    "int_customer_prediction_fits",
+    "int_customer_predictions",
+    "int_customer_tags",
 )
 
 
