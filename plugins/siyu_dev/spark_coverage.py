@@ -12,6 +12,7 @@ ON_SPARK = (
     "path:seeds",
     "path:models/staging",
     "+int_identity__graph",
+    "+int_identity__merge_events",
     # the Python models' SQL versions (models/marts/segments/spark/; their inputs are marts)
     "int_customer_prediction_fits",
     "int_customer_predictions",
