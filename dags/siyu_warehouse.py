@@ -3,9 +3,13 @@
 from airflow.sdk import dag, task, task_group
 
 from siyu.assets import PUBLISHED_MARTS, all_raw_assets
+from siyu.config import engine_from_env
 from siyu.dag_defaults import LOCAL_QUEUE, dag_args
 from siyu.run_context import run_date
-from siyu.warehouse_build import DUCKDB_POOL, LAYERS
+from siyu.warehouse_build import LAYERS, writer_task_options
+
+ENGINE = engine_from_env()  # SIYU_ENGINE: duckdb (default) or spark
+WRITER = writer_task_options(ENGINE)
 
 DOC = """
 Builds the China day its triggering lake events carry (`dt`), once every raw entity and the ID
@@ -13,7 +17,8 @@ conversion have landed that day: a failed ingest leaves it waiting. The raw Grea
 gate stops bad input before dbt; the `dbt` task group builds the project layer by layer (staging,
 intermediate, marts), each task one in-process `dbt build` whose log and return value list every
 model's and test's status and seconds; the marts gate stops a bad build before publish.
-Only this DAG writes the DuckDB file (queue `siyu_local`, pool `siyu_duckdb`).
+Only this DAG writes the DuckDB file (queue `siyu_local`, pool `siyu_duckdb`). With
+`SIYU_ENGINE=spark` the same layers build on the profile's `spark` target, without the pool.
 Rebuild a day: `airflow dags trigger siyu_warehouse --logical-date D`, or clear its run.
 """
 
@@ -34,13 +39,13 @@ def siyu_warehouse():
 
         return tasks.raw_gate(dt)
 
-    @task(pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
+    @task(**WRITER)
     def marts_gate(dt: str):
         from siyu import tasks
 
         return tasks.marts_gate(dt)
 
-    @task(outlets=[PUBLISHED_MARTS], pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
+    @task(outlets=[PUBLISHED_MARTS], **{"queue": LOCAL_QUEUE, **WRITER})  # publications are local files
     def publish(dt: str, **context):
         from siyu import tasks
 
@@ -48,15 +53,15 @@ def siyu_warehouse():
         context["outlet_events"][PUBLISHED_MARTS].extra = {"dt": dt}
         return published
 
-    @task(pool=DUCKDB_POOL, queue=LOCAL_QUEUE)
-    def dbt_layer(layer: str, dt: str):
+    @task(**WRITER)
+    def dbt_layer(layer: str, dt: str, engine: str):
         from siyu.warehouse_build import build_layer
 
-        return build_layer(layer, dt)
+        return build_layer(layer, dt, engine)
 
     @task_group(group_id="dbt")
     def dbt(dt: str):
-        layers = [dbt_layer.override(task_id=layer)(layer, dt) for layer in LAYERS]
+        layers = [dbt_layer.override(task_id=layer)(layer, dt, ENGINE) for layer in LAYERS]
         for upstream, downstream in zip(layers, layers[1:], strict=False):
             upstream >> downstream
 

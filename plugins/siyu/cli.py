@@ -129,19 +129,31 @@ def demo(
     history_days: Annotated[
         int, typer.Option(help="also land the WeCom snapshot this many days earlier (0: none)")
     ] = 7,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="warehouse engine: duckdb, or spark (refused, naming them, while models are not there)"
+        ),
+    ] = "duckdb",
 ) -> None:
     """Simulate, then run the real ingest and warehouse DAGs for the last day, and summarise."""
+    from siyu.errors import BadInput
     from siyu_dev.demo import run_demo
 
-    run_demo(
-        people=people,
-        days=days,
-        seed=seed,
-        end=END,
-        faults=faults,
-        history_days=history_days,
-        advisor_code_share=advisor_code_share,
-    )
+    try:
+        run_demo(
+            people=people,
+            days=days,
+            seed=seed,
+            end=END,
+            faults=faults,
+            history_days=history_days,
+            advisor_code_share=advisor_code_share,
+            engine=engine,
+        )
+    except BadInput as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

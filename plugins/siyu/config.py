@@ -114,6 +114,19 @@ def settings() -> Settings:
 
 
 ENGINE_TARGETS = {"duckdb": "dev", "spark": "spark"}
+# Spark's targets in profiles.yml: the local session (default) or a Thrift server (SIYU_SPARK_TARGET,
+# set by docker-compose.yaml, whose `spark` profile runs one)
+SPARK_TARGETS = ("spark", "spark_thrift")
+
+
+def dbt_target(engine: str) -> str:
+    """The profiles.yml target a build on ``engine`` uses."""
+    if engine != "spark":
+        return ENGINE_TARGETS[engine]
+    target = os.environ.get("SIYU_SPARK_TARGET", ENGINE_TARGETS["spark"])
+    if target not in SPARK_TARGETS:
+        raise BadInput(f"SIYU_SPARK_TARGET={target!r}: expected one of {list(SPARK_TARGETS)}")
+    return target
 
 
 def engine_from_env() -> str:

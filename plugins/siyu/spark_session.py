@@ -66,6 +66,12 @@ def start(profiles_yml: str):
     spark.sql("set var siyu_suppressed = (select hashes from siyu_suppression_input)")
     spark.catalog.dropTempView("siyu_suppression_input")
     _register_phone_hash(spark)
+    # the Python models' SQL versions call these (a Thrift server must register the same ones)
+    from siyu import spark_identity, spark_predict, spark_tags
+
+    spark_identity.register(spark)
+    spark_predict.register(spark)
+    spark_tags.register(spark)
     return spark
 
 

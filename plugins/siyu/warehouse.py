@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from siyu.config import ENGINE_TARGETS, project_root, settings
+from siyu.config import dbt_target, project_root, settings
 from siyu.errors import RunError
 from siyu.lake import dbt_filesystems
 
@@ -83,7 +83,7 @@ def dbt_args(
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),
         "--vars", json.dumps({**(extra_vars or {}), "run_date": run_date}),
-        "--target", ENGINE_TARGETS[settings().engine],
+        "--target", dbt_target(settings().engine),
     ]  # fmt: skip
     if select:
         args += ["--select", select]
@@ -141,8 +141,9 @@ def dbt_run_timed(run_date: str, select: str, extra_vars: dict | None = None) ->
 
 def start_engine_session() -> None:
     """On Spark, the session dbt-spark will pick up, with the suppression variables set
-    (siyu.spark_session); nothing on DuckDB (its plugin does it per connection)."""
-    if settings().engine == "spark":
+    (siyu.spark_session); nothing on DuckDB (its plugin does it per connection) nor on a Thrift
+    server (its session functions are registered server-side: README "On Spark")."""
+    if dbt_target(settings().engine) == "spark":
         from siyu import spark_session
 
         spark_session.start((dbt_project_dir() / "profiles.yml").read_text())

@@ -17,8 +17,11 @@ customer features, tags and predictions read the marts' customer ids). A test ru
 the latest node it reads, so it never checks a table that is still yesterday's; dbt's own pulling in
 of tests is off (``DBT_INDIRECT_SELECTION=empty``) and each layer selects its tests explicitly.
 
-Only these tasks and the marts gate and publish write the DuckDB file: they take the one-slot pool
-and the ``siyu_local`` queue.
+On DuckDB only these tasks and the marts gate and publish write the DuckDB file: they take the
+one-slot pool and the ``siyu_local`` queue. On Spark (``SIYU_ENGINE=spark``) the same tasks build the
+same layers with the profile's ``spark`` target; the cluster has no single writer, so they take no
+pool (``writer_task_options``). The DAG reads the engine when it is parsed and hands it to each task,
+so a task runs on the engine it was rendered for whatever its worker's environment says.
 """
 
 from __future__ import annotations
@@ -37,6 +40,16 @@ LAYERS: dict[str, tuple[list[str], list[str]]] = {
     "marts": (["path:models/marts+"], []),
 }
 TESTS = ("test", "unit_test")
+
+
+def writer_task_options(engine: str) -> dict[str, str]:
+    """Airflow options of a task that writes the warehouse: the single-writer pool and the queue of
+    the machine holding the DuckDB file, or none on Spark (the cluster takes concurrent writers)."""
+    from siyu.dag_defaults import LOCAL_QUEUE
+
+    if engine == "spark":
+        return {}
+    return {"pool": DUCKDB_POOL, "queue": LOCAL_QUEUE}
 
 
 def downstream_tests(selection: str) -> list[str]:
@@ -59,8 +72,9 @@ def layer_selection(layer: str) -> tuple[str, str | None]:
     return " ".join(select), " ".join(exclude) or None
 
 
-def build_layer(layer: str, run_date: str) -> dict[str, dict]:
-    """``dbt build`` of one layer for ``run_date``; logs and returns each node's status and seconds."""
+def build_layer(layer: str, run_date: str, engine: str | None = None) -> dict[str, dict]:
+    """``dbt build`` of one layer for ``run_date``, on ``engine`` (default: SIYU_ENGINE); logs and
+    returns each node's status and seconds."""
     from siyu.quality.gates import held_partitions
     from siyu.warehouse import dbt_build, environ
 
@@ -68,7 +82,9 @@ def build_layer(layer: str, run_date: str) -> dict[str, dict]:
     if held:
         log.warning("building %s %s without the held-back partitions %s", layer, run_date, ", ".join(held))
     select, exclude = layer_selection(layer)
-    with environ({"DBT_INDIRECT_SELECTION": "empty"}):  # the layer's tests are selected explicitly
+    # the layer's tests are selected explicitly; the engine the DAG was rendered for wins
+    env = {"DBT_INDIRECT_SELECTION": "empty", **({"SIYU_ENGINE": engine} if engine else {})}
+    with environ(env):
         nodes = dbt_build(
             run_date, select=select, exclude=exclude, extra_vars={"held_partitions": held} if held else None
         )
@@ -77,7 +93,7 @@ def build_layer(layer: str, run_date: str) -> dict[str, dict]:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
         log.info("%-8s %6.2fs %s", result["status"], result["seconds"], unique_id)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    log.info("dbt build %s, layer %s: %s", run_date, layer, summary)
+    log.info("dbt build %s, layer %s (%s): %s", run_date, layer, engine or "SIYU_ENGINE", summary)
     return nodes
 
 

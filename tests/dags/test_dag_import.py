@@ -106,3 +106,37 @@ def test_exports_run_on_the_published_marts(dagbag):
     dag = dagbag.get_dag("siyu_exports")
     assert {"export_files", "sync_tags"} <= set(dag.task_ids)
     assert PUBLISHED_MARTS.uri in str(dag.timetable.asset_condition)
+
+
+def _warehouse_dag(engine: str, monkeypatch):
+    """siyu_warehouse parsed anew with SIYU_ENGINE=engine (the engine is read at parse time)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from siyu.config import project_root
+
+    monkeypatch.setenv("SIYU_ENGINE", engine)
+    bag = DagBag(dag_folder=str(project_root() / "dags" / "siyu_warehouse.py"))
+    assert bag.import_errors == {}
+    return bag.get_dag("siyu_warehouse")
+
+
+def test_warehouse_on_spark_renders_the_same_tasks_without_the_duckdb_pool(airflow_env_vars, monkeypatch):
+    from siyu.config import ENGINE_TARGETS
+    from siyu.warehouse import dbt_args, environ
+
+    duck, spark = _warehouse_dag("duckdb", monkeypatch), _warehouse_dag("spark", monkeypatch)
+    assert set(spark.task_ids) == set(duck.task_ids)
+    for task_id in duck.task_ids:
+        assert spark.get_task(task_id).upstream_task_ids == duck.get_task(task_id).upstream_task_ids
+    for layer in ("staging", "intermediate", "marts"):
+        on_duck, on_spark = duck.get_task(f"dbt.{layer}"), spark.get_task(f"dbt.{layer}")
+        # the layer and the engine the task was rendered for are its literal arguments (dt an XCom)
+        assert [a for a in on_spark.op_args if isinstance(a, str)] == [layer, "spark"]
+        assert [a for a in on_duck.op_args if isinstance(a, str)] == [layer, "duckdb"]
+        assert on_duck.pool == "siyu_duckdb"
+        assert on_spark.pool != "siyu_duckdb", layer
+    assert {t.pool for t in spark.tasks} == {"default_pool"}
+    # build_layer runs dbt with the engine it is handed: its dbt target is the profile's spark target
+    with environ({"SIYU_ENGINE": "spark"}):
+        args = dbt_args("build", "2026-11-18")
+    assert args[args.index("--target") + 1] == ENGINE_TARGETS["spark"] == "spark"

@@ -114,3 +114,41 @@ def test_celery_executor_on_postgres_and_redis():
     assert "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
     assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+
+
+SPARK_SERVICES = {"spark-master", "spark-worker", "spark-thrift"}
+
+
+def test_the_spark_profile_validates_and_serves_the_thrift_target(tmp_path):
+    example = (ROOT / ".env.example").read_text()
+    filled = "\n".join(line + "filled" if line.endswith("=") else line for line in example.splitlines())
+    env_file = tmp_path / ".env"
+    env_file.write_text(filled + "\n")
+    plain, spark = config(env_file), config(env_file, "--profile", "spark")
+    assert plain.returncode == 0, plain.stderr
+    assert spark.returncode == 0, spark.stderr
+    services = yaml.safe_load(spark.stdout)["services"]
+    assert SPARK_SERVICES <= set(services)
+    # optional: each Spark service is in the profile only, so a plain `up` starts none of them
+    assert all(services[name]["profiles"] == ["spark"] for name in SPARK_SERVICES)
+    declared = compose()["services"]
+    assert not [name for name, s in declared.items() if "spark" in name and not s.get("profiles")]
+    images = {services[name]["image"] for name in SPARK_SERVICES}
+    assert len(images) == 1 and ":" in next(iter(images)) and not next(iter(images)).endswith(":latest")
+    thrift = services["spark-thrift"]
+    command = " ".join(thrift["command"])
+    assert command.startswith("/opt/spark/sbin/start-thriftserver.sh --master spark://spark-master:7077")
+    assert "hive.server2.thrift.port=10000" in command
+    assert "spark-master:7077" in services["spark-worker"]["command"]
+    # tables and metastore on the data volume, which every Spark and Airflow container mounts alike
+    assert "spark.sql.warehouse.dir=/opt/airflow/data/spark/warehouse" in command
+    mounts = [str(v.get("target") if isinstance(v, dict) else v.split(":")[1]) for v in thrift["volumes"]]
+    assert "/opt/airflow/data" in mounts
+    # the Airflow containers' spark engine is dbt's spark_thrift target on this server
+    env = services["airflow-worker"]["environment"]
+    assert env["SIYU_ENGINE"] == "duckdb" and env["SIYU_SPARK_TARGET"] == "spark_thrift"
+    assert env["SIYU_SPARK_HOST"] == "spark-thrift"
+    thrift_target = yaml.safe_load((ROOT / "dbt_project" / "profiles.yml").read_text())["siyu"]["outputs"]
+    assert thrift_target["spark_thrift"]["method"] == "thrift"
+    assert "SIYU_SPARK_HOST" in thrift_target["spark_thrift"]["host"]
+    assert "10000" in str(thrift_target["spark_thrift"]["port"])
