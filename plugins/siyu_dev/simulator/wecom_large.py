@@ -21,6 +21,7 @@ import hashlib
 import random
 import sys
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class LargeCorp(WeComState):
         start = DAY0 - dt.timedelta(days=720)
         rng = random.Random(seed)
         tag_groups = build_tag_groups(rng, start)
-        self.tag_ids = [t["id"] for g in tag_groups for t in g["tag"]]
+        tag_ids = [t["id"] for g in tag_groups for t in g["tag"]]
         self.start_epoch, self.day0_epoch = epoch(start), epoch(DAY0)
         state = {
             "follow_user_list": list(self.staff),
@@ -95,9 +96,11 @@ class LargeCorp(WeComState):
             "behavior": self._behavior(served_at),
         }
         super().__init__(state, now=float(epoch(served_at)), **options)
-        self.tag_list, self.tag_ids = sorted(self.tag_ids), set(self.tag_ids)
+        self.tag_list, self.tag_ids = sorted(tag_ids), set(tag_ids)
         self._index()
-        self._page_lock, self._page_key, self._page_items = threading.Lock(), None, None
+        self._page_lock = threading.Lock()
+        self._page_key: tuple | None = None
+        self._page_items: Any = None
 
     # --- who is there: index arrays ---------------------------------------------------------
     def _hash(self, i):
@@ -254,13 +257,13 @@ class LargeCorp(WeComState):
         owner = self._chat_owner(k)
         created = self.start_epoch + (self.day0_epoch - self.start_epoch) * k // self.chat_total
         need_name = bool(body.get("need_name"))
-        members = [
+        members: list[dict[str, Any]] = [
             {"userid": owner, "type": 1, "join_time": created, "join_scene": 1, "invitor": {"userid": owner}}
         ]
         first, stride = mix(k ^ (self.salt << 2)) % max(1, self.n), 7919
         for m in range(self.chat_size(k) - 1):
             i = (first + m * stride) % max(1, self.n)
-            member = {
+            member: dict[str, Any] = {
                 "userid": self.external_userid(i),
                 "type": 2,
                 "join_time": created + m * 600,
@@ -275,8 +278,8 @@ class LargeCorp(WeComState):
                 member["unionid"] = self.unionid(i)
             members.append(member)
         if need_name:
-            for member in members:
-                member["name"] = member["userid"] if member["type"] == 1 else f"客户{member['userid'][2:12]}"
+            for named in members:
+                named["name"] = named["userid"] if named["type"] == 1 else f"客户{named['userid'][2:12]}"
         version = hashlib.md5(repr(members).encode()).hexdigest()
         return {
             "group_chat": {
