@@ -30,6 +30,10 @@ BUILT_ON_SPARK = [
     "int_identity__graph_links",
     "int_identity__graph_components",
     "int_identity__graph",
+    "int_identity__replay_nodes",
+    "int_customer_test_accounts",
+    "int_customer_wecom_presence",
+    "int_events_attributed",
 ]
 SPARK_SELECTION = " ".join(
     ["staging", "incremental_watermarks", "incremental_run_limits", "identity_overrides", *BUILT_ON_SPARK]
