@@ -47,6 +47,7 @@ BUILT_ON_SPARK = [
     "fct_orders",
     "fct_events",
     "data_quarantine",
+    "staff_daily",
 ]
 SPARK_SELECTION = " ".join(
     ["staging", "incremental_watermarks", "incremental_run_limits", "identity_overrides", *BUILT_ON_SPARK]
