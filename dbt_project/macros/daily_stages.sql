@@ -1,14 +1,13 @@
 {#- The days a [customer × day] incremental model builds: the first build backfills `backfill_days` up
     to run_date; later builds add the days since the last one; a re-run of a date recomputes it. -#}
 {% macro days_to_build(backfill_days) %}
+    {%- if is_incremental() -%}
+        {%- set first = 'least((select max(day) + 1 from ' ~ this ~ '), ' ~ run_date() ~ ')' -%}
+    {%- else -%}
+        {%- set first = run_date() ~ ' - ' ~ backfill_days ~ ' + 1' -%}
+    {%- endif %}
     select cast(d as date) as day
-    from generate_series(
-        {% if is_incremental() %}
-        least((select max(day) + 1 from {{ this }}), {{ run_date() }}),
-        {% else %}
-        {{ run_date() }} - {{ backfill_days }} + 1,
-        {% endif %}
-        {{ run_date() }}, interval 1 day) t(d)
+    from {{ day_series(first, run_date()) }}
 {% endmacro %}
 
 {#- [customer × day] Stage changes of a daily stage model (customer_id, day, <stage column>):

@@ -5,6 +5,10 @@
     (the value may be called identifier, value or pseudonym; the time received_at or, as siyu.pipl.optouts
     writes it, opted_out_at). -#}
 {% macro privacy_opt_outs() %}
+  {{- return(adapter.dispatch('privacy_opt_outs', 'siyu')()) -}}
+{%- endmacro %}
+
+{% macro default__privacy_opt_outs() %}
   {%- set path = (env_var('SIYU_HOME', 'data') ~ '/privacy/privacy_opt_outs.parquet') | replace("'", "''") -%}
   {%- set present = false -%}
   {%- if execute -%}
@@ -20,6 +24,30 @@
     {%- if present %}
     union all by name
     select * from read_parquet('{{ path }}')
+    {%- endif %}
+  )
+{%- endmacro %}
+
+{#- Spark: no glob() and no `union all by name`. Whether the file is there, siyu_path_exists (a session
+  function, siyu.spark_session); its columns are read from the file and the absent ones are nulls. -#}
+{% macro spark__privacy_opt_outs() %}
+  {%- set path = (env_var('SIYU_HOME', 'data') ~ '/privacy/privacy_opt_outs.parquet') | replace("'", "") | replace('`', '') -%}
+  {%- set typed = {'request_id': sql_string_type(), 'identifier_type': sql_string_type(), 'identifier': sql_string_type(),
+                   'value': sql_string_type(), 'pseudonym': sql_string_type(), 'received_at': sql_timestamptz_type(),
+                   'opted_out_at': sql_timestamptz_type()} -%}
+  {%- set present = namespace(columns=none) -%}
+  {%- if execute and run_query("select siyu_path_exists('" ~ path ~ "')").columns[0].values()[0] -%}
+    {%- set present.columns = run_query('select * from parquet.`' ~ path ~ '` limit 0').column_names -%}
+  {%- endif -%}
+  (
+    select {% for name, type in typed.items() %}cast(null as {{ type }}) as {{ name }}{{ ', ' if not loop.last }}{% endfor %}
+    where false
+    {%- if present.columns is not none %}
+    union all
+    select {% for name, type in typed.items() -%}
+      cast({{ name if name in present.columns else 'null' }} as {{ type }}) as {{ name }}{{ ', ' if not loop.last }}
+    {%- endfor %}
+    from parquet.`{{ path }}`
     {%- endif %}
   )
 {%- endmacro %}

@@ -66,6 +66,8 @@ def start(profiles_yml: str):
     spark.sql("set var siyu_suppressed = (select hashes from siyu_suppression_input)")
     spark.catalog.dropTempView("siyu_suppression_input")
     _register_phone_hash(spark)
+    # whether a file is there (the privacy inbox's opt-outs): Spark SQL fails on a missing path
+    spark.udf.register("siyu_path_exists", lambda path: os.path.exists(path), "boolean")
     # the Python models' SQL versions call these (a Thrift server must register the same ones)
     from siyu import spark_identity, spark_predict, spark_tags
 

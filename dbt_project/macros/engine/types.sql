@@ -94,3 +94,80 @@
 {#- The China day of an instant (macros/china_day.sql): Spark's timestamp is shown in the session
   zone, which profiles.yml sets to Asia/Shanghai (spark.sql.session.timeZone). -#}
 {% macro spark__china_day(ts) -%}cast({{ ts }} as date){%- endmacro %}
+
+{#- Whole days from one day to another (dates or instants, by their China days). Spark's
+  date_diff(DAY, ...) on instants counts 24-hour spans, not day boundaries: datediff on the dates. -#}
+{% macro days_between(start, end) -%}
+  {{- adapter.dispatch('days_between', 'siyu')(start, end) -}}
+{%- endmacro %}
+{% macro default__days_between(start, end) -%}date_diff('day', {{ start }}, {{ end }}){%- endmacro %}
+{% macro spark__days_between(start, end) -%}cast(datediff(cast({{ end }} as date), cast({{ start }} as date)) as bigint){%- endmacro %}
+
+{% macro value_at_max(value, key) -%}
+  {{- adapter.dispatch('value_at_max', 'siyu')(value, key) -}}
+{%- endmacro %}
+{% macro default__value_at_max(value, key) -%}arg_max({{ value }}, {{ key }}){%- endmacro %}
+{% macro spark__value_at_max(value, key) -%}max_by({{ value }}, {{ key }}){%- endmacro %}
+
+{#- An instant as seconds since 1970 (with the fraction). -#}
+{% macro epoch_seconds(expression) -%}
+  {{- adapter.dispatch('epoch_seconds', 'siyu')(expression) -}}
+{%- endmacro %}
+{% macro default__epoch_seconds(expression) -%}epoch({{ expression }}){%- endmacro %}
+{% macro spark__epoch_seconds(expression) -%}(unix_micros({{ expression }}) / 1000000.0){%- endmacro %}
+
+{#- The distinct values of `expression` on the rows where `condition` holds, sorted and joined by
+  `separator` (an aggregate; null when no row holds a value). Spark's listagg has no FILTER. -#}
+{% macro string_agg_distinct_where(expression, separator, condition) -%}
+  {{- adapter.dispatch('string_agg_distinct_where', 'siyu')(expression, separator, condition) -}}
+{%- endmacro %}
+{% macro default__string_agg_distinct_where(expression, separator, condition) -%}string_agg(distinct {{ expression }}, '{{ separator }}' order by {{ expression }}) filter (where {{ condition }}){%- endmacro %}
+{% macro spark__string_agg_distinct_where(expression, separator, condition) -%}listagg(distinct case when {{ condition }} then {{ expression }} end, '{{ separator }}') within group (order by case when {{ condition }} then {{ expression }} end){%- endmacro %}
+
+{#- Texts of `separator`-joined parts, across the group's rows: their distinct parts sorted and joined
+  again (an aggregate). -#}
+{% macro merged_parts(expression, separator) -%}
+  {{- adapter.dispatch('merged_parts', 'siyu')(expression, separator) -}}
+{%- endmacro %}
+{% macro default__merged_parts(expression, separator) -%}array_to_string(list_sort(list_distinct(flatten(list(string_split({{ expression }}, '{{ separator }}'))))), '{{ separator }}'){%- endmacro %}
+{% macro spark__merged_parts(expression, separator) -%}array_join(array_sort(array_distinct(flatten(collect_list(split({{ expression }}, '{{ separator }}'))))), '{{ separator }}'){%- endmacro %}
+
+{#- Whole weeks from one Monday to another. -#}
+{% macro weeks_between(start, end) -%}
+  {{- adapter.dispatch('weeks_between', 'siyu')(start, end) -}}
+{%- endmacro %}
+{% macro default__weeks_between(start, end) -%}date_diff('week', {{ start }}, {{ end }}){%- endmacro %}
+{% macro spark__weeks_between(start, end) -%}(datediff({{ end }}, {{ start }}) div 7){%- endmacro %}
+
+{#- A list of two values; a list with a value appended; whether a list holds a value. -#}
+{% macro list_pair(first, second) -%}
+  {{- adapter.dispatch('list_pair', 'siyu')(first, second) -}}
+{%- endmacro %}
+{% macro default__list_pair(first, second) -%}[{{ first }}, {{ second }}]{%- endmacro %}
+{% macro spark__list_pair(first, second) -%}array({{ first }}, {{ second }}){%- endmacro %}
+
+{% macro list_appended(list, value) -%}
+  {{- adapter.dispatch('list_appended', 'siyu')(list, value) -}}
+{%- endmacro %}
+{% macro default__list_appended(list, value) -%}list_append({{ list }}, {{ value }}){%- endmacro %}
+{% macro spark__list_appended(list, value) -%}array_append({{ list }}, {{ value }}){%- endmacro %}
+
+{% macro list_holds(list, value) -%}
+  {{- adapter.dispatch('list_holds', 'siyu')(list, value) -}}
+{%- endmacro %}
+{% macro default__list_holds(list, value) -%}list_contains({{ list }}, {{ value }}){%- endmacro %}
+{% macro spark__list_holds(list, value) -%}array_contains({{ list }}, {{ value }}){%- endmacro %}
+
+{#- The days from `first` to `last` as rows t(d), in a FROM clause. -#}
+{% macro day_series(first, last) -%}
+  {{- adapter.dispatch('day_series', 'siyu')(first, last) -}}
+{%- endmacro %}
+{% macro default__day_series(first, last) -%}generate_series({{ first }}, {{ last }}, interval 1 day) t(d){%- endmacro %}
+{% macro spark__day_series(first, last) -%}(select explode(sequence(cast({{ first }} as date), cast({{ last }} as date), interval 1 day)) as d) t{%- endmacro %}
+
+{#- A span of `n` minutes, to compare with the difference of two instants. -#}
+{% macro minutes_interval(n) -%}
+  {{- adapter.dispatch('minutes_interval', 'siyu')(n) -}}
+{%- endmacro %}
+{% macro default__minutes_interval(n) -%}to_minutes({{ n }}){%- endmacro %}
+{% macro spark__minutes_interval(n) -%}make_dt_interval(0, 0, {{ n }}){%- endmacro %}

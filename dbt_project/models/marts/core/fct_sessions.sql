@@ -21,7 +21,7 @@ ordered as (
         case
             when lag(event_at) over (partition by mp_openid order by event_at, event_id) is null
                 or event_at - lag(event_at) over (partition by mp_openid order by event_at, event_id)
-                    > to_minutes({{ var('session_gap_minutes') }})
+                    > {{ minutes_interval(var('session_gap_minutes')) }}
             then 1 else 0
         end as starts_session
     from events
@@ -36,14 +36,14 @@ numbered as (
 )
 
 select
-    'ss_' || substr(md5(mp_openid || ':' || cast(min(event_at) as varchar)), 1, 16) as session_id,
+    'ss_' || substr(md5(mp_openid || ':' || cast({{ instant_text('min(event_at)') }} as {{ sql_string_type() }})), 1, 16) as session_id,
     any_value(customer_id) as customer_id,
     mp_openid,
     min(event_at) as started_at,
     max(event_at) as ended_at,
     cast(min(event_at) as date) as session_date,
-    epoch(max(event_at)) - epoch(min(event_at)) as duration_seconds,
-    arg_min(scene, event_at) as entry_scene,
+    {{ epoch_seconds('max(event_at)') }} - {{ epoch_seconds('min(event_at)') }} as duration_seconds,
+    {{ value_at_min('scene', 'event_at') }} as entry_scene,
     count(*) as events,
     count(*) filter (where event_name = 'product_view') as product_views,
     count(*) filter (where event_name = 'add_to_cart') as add_to_carts,

@@ -4,8 +4,8 @@
 -- carries these; kept apart so the marts that dim_customers feeds can use them too.
 with contacts as (
     -- over the relation history: a customer deleted since still came in through their first relation
-    select ci.customer_id, arg_min(r.contact_way_state, r.added_at) as first_state,
-        arg_min(r.add_way, r.added_at) as first_add_way, min(r.added_at) as first_added
+    select ci.customer_id, {{ value_at_min('r.contact_way_state', 'r.added_at') }} as first_state,
+        {{ value_at_min('r.add_way', 'r.added_at') }} as first_add_way, min(r.added_at) as first_added
     from {{ ref('int_wecom__relation_spells') }} r
     join {{ ref('int_identity__graph') }} ci
         on ci.identifier_type = 'external_userid' and ci.identifier = r.external_userid
@@ -13,7 +13,7 @@ with contacts as (
 ),
 scenes as (
     -- the mini-program entry scene of the customer's earliest user (WeChat scene values)
-    select ci.customer_id, arg_min(u.first_scene, u.created_at) as first_scene
+    select ci.customer_id, {{ value_at_min('u.first_scene', 'u.created_at') }} as first_scene
     from {{ ref('stg_appdb__mp_users') }} u
     join {{ ref('int_identity__graph') }} ci on ci.identifier_type = 'mp_openid' and ci.identifier = u.mp_openid
     group by 1

@@ -29,6 +29,6 @@ select
     event_date,
     landed_date,
     'identity not landed yet: openid unknown to customer_identifiers' as reason,
-    date_diff('day', landed_date, {{ run_date() }}) as days_waiting
+    {{ days_between('landed_date', run_date()) }} as days_waiting
 from attributed
 where customer_id is null

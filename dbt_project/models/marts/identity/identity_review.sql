@@ -42,7 +42,7 @@ touches as (
 
 per_via as (
     select via_type, via, customer_id, bool_or(via_hub) as via_hub,
-           string_agg(distinct rule, ',' order by rule) filter (where rule <> 'holds') as rules,
+           {{ string_agg_distinct_where('rule', ',', "rule <> 'holds'") }} as rules,
            min(first_seen_at) as first_seen_at, max(last_seen_at) as last_seen_at,
            count(*) over (partition by via_type, via) as customers
     from touches
@@ -87,8 +87,8 @@ scored as (
         customer_id,
         candidate_customer_id,
         1 - exp(sum(ln(greatest(1 - p, 1e-9)))) as likelihood,
-        array_to_string(list_sort(list_distinct(flatten(list(string_split(rules, ','))))), ',') as rules,
-        string_agg(via_type || ':' || via, ',' order by via) as via_identifiers,
+        {{ merged_parts('rules', ',') }} as rules,
+        {{ string_agg_ordered("via_type || ':' || via", ',', 'via') }} as via_identifiers,
         count(*) as shared_identifiers,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at

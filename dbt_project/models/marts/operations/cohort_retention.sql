@@ -11,7 +11,7 @@ activity as (
     select customer_id, date_trunc('week', event_at)::date, 'event' from {{ ref('fct_events') }}
 ),
 weekly as (
-    select c.cohort_week, date_diff('week', c.cohort_week, a.week) as weeks_since,
+    select c.cohort_week, {{ weeks_between('c.cohort_week', 'a.week') }} as weeks_since,
         count(distinct c.customer_id) filter (where a.kind = 'order') as ordered,
         count(distinct c.customer_id) filter (where a.kind = 'event') as interacted
     from cohorts c join activity a using (customer_id)

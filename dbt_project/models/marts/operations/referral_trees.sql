@@ -3,11 +3,11 @@
 -- customers they brought directly, their tree (every descendant down the chain) and its net spend.
 -- A loop in the evidence (A brought B, B brought A) is cut where it closes.
 with recursive ancestry(descendant_id, ancestor_id, distance, path) as (
-    select invitee_id, inviter_id, 1, [invitee_id, inviter_id] from {{ ref('referrals') }}
+    select invitee_id, inviter_id, 1, {{ list_pair('invitee_id', 'inviter_id') }} from {{ ref('referrals') }}
     union all
-    select a.descendant_id, r.inviter_id, a.distance + 1, list_append(a.path, r.inviter_id)
+    select a.descendant_id, r.inviter_id, a.distance + 1, {{ list_appended('a.path', 'r.inviter_id') }}
     from ancestry a join {{ ref('referrals') }} r on r.invitee_id = a.ancestor_id
-    where not list_contains(a.path, r.inviter_id)
+    where not {{ list_holds('a.path', 'r.inviter_id') }}
 ),
 
 members as (
@@ -17,7 +17,7 @@ members as (
 ),
 
 up as (
-    select descendant_id as customer_id, max(distance) as depth, arg_max(ancestor_id, distance) as root_id
+    select descendant_id as customer_id, max(distance) as depth, {{ value_at_max('ancestor_id', 'distance') }} as root_id
     from ancestry group by 1
 ),
 

@@ -11,16 +11,16 @@ with openid_customer as (
 
 evidence as (
     select invitee.customer_id as invitee_id, inviter.customer_id as inviter_id, 'mp_inviter' as via,
-        u.created_at as referred_at, cast(null as varchar) as share_id
+        u.created_at as referred_at, cast(null as {{ sql_string_type() }}) as share_id
     from {{ ref('stg_appdb__mp_users') }} u
     join openid_customer invitee on invitee.mp_openid = u.mp_openid
     join openid_customer inviter on inviter.mp_openid = u.inviter_openid
     union all
     -- a sharer_openid on any event of the invitee's first session (the landing page carries it)
-    select e.customer_id, inviter.customer_id, 'share', min(e.event_at), arg_min(e.share_id, e.event_at)
+    select e.customer_id, inviter.customer_id, 'share', min(e.event_at), {{ value_at_min('e.share_id', 'e.event_at') }}
     from {{ ref('fct_events') }} e
     join (
-        select customer_id, min(started_at) as started_at, arg_min(ended_at, started_at) as ended_at
+        select customer_id, min(started_at) as started_at, {{ value_at_min('ended_at', 'started_at') }} as ended_at
         from {{ ref('fct_sessions') }} group by customer_id
     ) first_visit on first_visit.customer_id = e.customer_id
         and e.event_at between first_visit.started_at and first_visit.ended_at
@@ -29,7 +29,7 @@ evidence as (
 ),
 
 chosen as (
-    select invitee_id, arg_min(inviter_id, referred_at) as inviter_id, min(referred_at) as referred_at
+    select invitee_id, {{ value_at_min('inviter_id', 'referred_at') }} as inviter_id, min(referred_at) as referred_at
     from evidence
     where invitee_id <> inviter_id
     group by invitee_id

@@ -41,7 +41,7 @@ state as (
         d.day,
         min(p.paid_date) as first_paid,
         max(p.paid_date) as last_paid,
-        arg_max(p.previous_paid_date, p.paid_date) as before_last_paid
+        {{ value_at_max('p.previous_paid_date', 'p.paid_date') }} as before_last_paid
     from {{ real_customers() }} c
     join days d on cast(c.first_seen_at as date) <= d.day
     left join paid p on p.customer_id = c.customer_id and p.paid_date <= d.day
@@ -53,16 +53,16 @@ select
     day,
     case
         when si.customer_id is not null
-            and coalesce(date_diff('day', si.last_touch, day), 2147483647) > {{ var('lifecycle_silent_days') }}
+            and coalesce({{ days_between('si.last_touch', 'day') }}, 2147483647) > {{ var('lifecycle_silent_days') }}
             then 'churned'
         when last_paid is null then 'prospect'
-        when date_diff('day', first_paid, day) <= {{ var('lifecycle_new_days') }} then 'new'
-        when date_diff('day', last_paid, day) <= {{ var('lifecycle_new_days') }}
-            and date_diff('day', before_last_paid, last_paid) > {{ var('lifecycle_active_days') }} then 'reactivated'
-        when date_diff('day', last_paid, day) <= {{ var('lifecycle_active_days') }} then 'active'
-        when date_diff('day', last_paid, day) <= {{ var('lifecycle_at_risk_days') }} then 'at_risk'
+        when {{ days_between('first_paid', 'day') }} <= {{ var('lifecycle_new_days') }} then 'new'
+        when {{ days_between('last_paid', 'day') }} <= {{ var('lifecycle_new_days') }}
+            and {{ days_between('before_last_paid', 'last_paid') }} > {{ var('lifecycle_active_days') }} then 'reactivated'
+        when {{ days_between('last_paid', 'day') }} <= {{ var('lifecycle_active_days') }} then 'active'
+        when {{ days_between('last_paid', 'day') }} <= {{ var('lifecycle_at_risk_days') }} then 'at_risk'
         else 'churned'
     end as lifecycle_stage,
-    date_diff('day', last_paid, day) as days_since_last_order
+    {{ days_between('last_paid', 'day') }} as days_since_last_order
 from state
 left join silence si using (customer_id, day)

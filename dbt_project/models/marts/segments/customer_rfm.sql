@@ -12,7 +12,7 @@ with paid as (
 base as (
     select
         customer_id,
-        date_diff('day', max(cast(paid_at as date)), {{ run_date() }}) as recency_days,
+        {{ days_between('max(cast(paid_at as date))', run_date()) }} as recency_days,
         count(*) as frequency,
         cast(sum(net_amount) as decimal(18, 2)) as monetary
     from paid
@@ -39,7 +39,7 @@ select
     r_score,
     f_score,
     m_score,
-    cast(r_score as varchar) || cast(f_score as varchar) || cast(m_score as varchar) as rfm_cell,
+    cast(r_score as {{ sql_string_type() }}) || cast(f_score as {{ sql_string_type() }}) || cast(m_score as {{ sql_string_type() }}) as rfm_cell,
     case
         when r_high and f_high and m_high then '重要价值客户'
         when r_high and not f_high and m_high then '重要发展客户'
