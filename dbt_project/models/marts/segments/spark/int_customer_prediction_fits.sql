@@ -5,8 +5,10 @@
 -- pandas UDF calling siyu.predict.clv's fit_bgnbd and fit_gamma_gamma on one fit's buyers). Spark's
 -- Parquet tables are rebuilt whole each run (as every incremental model here), so no stored fit is
 -- kept: the fit is that of var clv_fit_as_of, else of run_date, as a DuckDB build from scratch fits.
-{%- set run_date = modules.datetime.date.fromisoformat(var('run_date') | string) %}
-{%- set forced = var('clv_fit_as_of') %}
+{%- set checked = run_date() %}  {#- a bad run_date fails with run_date's own message #}
+{%- set parse_day = modules.datetime.date(2000, 1, 1) %}  {#- parsing needs no date (run_date.sql) #}
+{%- set run_date = modules.datetime.date.fromisoformat(var('run_date') | string) if execute else parse_day %}
+{%- set forced = var('clv_fit_as_of') if execute else none %}
 {%- set fitted_on = modules.datetime.date.fromisoformat(forced | string) if forced else run_date %}
 {%- if fitted_on > run_date %}
     {{ exceptions.raise_compiler_error("clv_fit_as_of " ~ fitted_on ~ " is after run_date " ~ run_date) }}
