@@ -32,12 +32,14 @@ BUILT_ON_SPARK = [
     "int_identity__graph_components",
     "int_identity__graph",
     "int_identity__replay_nodes",
+    "int_identity__merge_events",
     "int_customer_test_accounts",
     "int_customer_wecom_presence",
     "int_events_attributed",
     "int_privacy__opt_outs",
-    # the identity marts (identity_merges reads the Python merge events: not yet)
+    # the identity marts
     "customer_identifiers",
+    "identity_merges",
     "identity_evidence",
     "identity_quarantine",
     "identity_review",

@@ -71,22 +71,3 @@ def test_fits_scores_and_tags_equal_duckdbs(builds):
     assert scores["holdout_predicted_purchases"].null_count < len(scores)
     tags = pq.read_table(root / "spark" / "export" / "int_customer_tags.parquet")
     assert len(set(tags["tag_name"].to_pylist())) > 10
-
-
-@pytest.fixture(scope="module")
-def merge_builds(builds):
-    """The merge log built on both engines from the lake up (its inputs, the identity graph, are on
-    Spark): the same world as the other models'."""
-    root, _, _ = builds
-    lake = root / "lake"
-    build_in_child("duckdb", root / "m_duckdb", lake, DAY, "+int_identity__merge_events")
-    build_in_child("spark", root / "m_spark", lake, DAY, "+int_identity__merge_events")
-    return root
-
-
-def test_the_merge_log_equals_duckdbs(merge_builds):
-    root = merge_builds
-    models = ["int_identity__graph", "int_identity__merge_events"]
-    report = compare(root / "m_duckdb" / "export", root / "m_spark" / "export", models)
-    assert report == {m: {"rows": report[m]["rows"], "only_left": 0, "only_right": 0} for m in models}
-    assert report["int_identity__merge_events"]["rows"] > 0  # the world merges customers
