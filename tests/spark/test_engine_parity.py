@@ -37,9 +37,8 @@ BUILT_ON_SPARK = [
     "int_customer_wecom_presence",
     "int_events_attributed",
     "int_privacy__opt_outs",
-    # the identity marts
+    # the identity marts (identity_merges: its casts name varchar without a length, not yet)
     "customer_identifiers",
-    "identity_merges",
     "identity_evidence",
     "identity_quarantine",
     "identity_review",
