@@ -13,6 +13,7 @@ its own. Their comments say so, and name the China-day column (Asia/Shanghai) wh
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -133,29 +134,39 @@ def carry_docs(
 
 
 def build_docs_site(warehouse: Path) -> Path:
-    """``dbt docs generate --static`` against ``warehouse``: the one-file site (a temp folder's
-    static_index.html). Compiled SQL is skipped (--no-compile): the site documents, it does not run."""
+    """``dbt docs generate --static`` against ``warehouse``: the one-file site (``static_index.html``
+    in the docs' own dbt folder). Compiled SQL is skipped (--no-compile): the site documents, it does
+    not run. The folder is kept from one publication to the next, with fixed vars, so dbt parses only
+    what changed since (partial parsing; the builds' own target holds the day's run_date, which makes
+    every day a full parse there). One publication at a time writes it (a lock)."""
     from dbt.cli.main import dbtRunner
 
+    from siyu.config import settings
     from siyu.warehouse import dbt_env, dbt_project_dir, environ, release_duckdb
 
     project = dbt_project_dir()
-    work = Path(tempfile.mkdtemp(prefix="siyu-docs-"))
+    work = settings().home / "dbt" / "docs"
+    work.mkdir(parents=True, exist_ok=True)
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target-path",
               str(work / "target"), "--log-path", str(work / "logs"), "--quiet",
               "--vars", json.dumps({"run_date": "1970-01-01"})]  # fmt: skip
+    site = work / "target" / "static_index.html"
     # --no-compile writes no manifest of its own: `dbt parse` writes the one the docs read.
-    with environ({**dbt_env(), "SIYU_WAREHOUSE": str(warehouse)}):
+    with open(work / ".lock", "w") as lock, environ({**dbt_env(), "SIYU_WAREHOUSE": str(warehouse)}):
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        site.unlink(missing_ok=True)
         try:
             result = dbtRunner().invoke(["parse", *common])
             if result.success:
                 result = dbtRunner().invoke(["docs", "generate", "--static", "--no-compile", *common])
         finally:
             release_duckdb()
-    site = work / "target" / "static_index.html"
-    if not result.success or not site.exists():
-        raise RuntimeError(f"dbt docs generate failed: {result.exception}")
-    return site
+        if not result.success or not site.exists():
+            raise RuntimeError(f"dbt docs generate failed: {result.exception}")
+        # a copy the caller owns: the next publication rewrites the folder's
+        own = Path(tempfile.mkdtemp(prefix="siyu-docs-")) / "static_index.html"
+        shutil.copyfile(site, own)
+    return own
 
 
 def publish_docs_site(site: Path, folder: Path) -> Path:
@@ -164,5 +175,5 @@ def publish_docs_site(site: Path, folder: Path) -> Path:
     tmp = folder / ".index.html.tmp"
     shutil.copyfile(site, tmp)
     os.replace(tmp, folder / "index.html")
-    shutil.rmtree(site.parents[1], ignore_errors=True)
+    shutil.rmtree(site.parent, ignore_errors=True)
     return folder / "index.html"
