@@ -109,12 +109,12 @@
 {% macro default__value_at_max(value, key) -%}arg_max({{ value }}, {{ key }}){%- endmacro %}
 {% macro spark__value_at_max(value, key) -%}max_by({{ value }}, {{ key }}){%- endmacro %}
 
-{#- An instant as seconds since 1970 (with the fraction). -#}
+{#- An instant as seconds since 1970 (with the fraction), a double as DuckDB's epoch. -#}
 {% macro epoch_seconds(expression) -%}
   {{- adapter.dispatch('epoch_seconds', 'siyu')(expression) -}}
 {%- endmacro %}
 {% macro default__epoch_seconds(expression) -%}epoch({{ expression }}){%- endmacro %}
-{% macro spark__epoch_seconds(expression) -%}(unix_micros({{ expression }}) / 1000000.0){%- endmacro %}
+{% macro spark__epoch_seconds(expression) -%}(cast(unix_micros({{ expression }}) as double) / 1000000){%- endmacro %}
 
 {#- The distinct values of `expression` on the rows where `condition` holds, sorted and joined by
   `separator` (an aggregate; null when no row holds a value). Spark's listagg has no FILTER. -#}
@@ -171,3 +171,46 @@
 {%- endmacro %}
 {% macro default__minutes_interval(n) -%}to_minutes({{ n }}){%- endmacro %}
 {% macro spark__minutes_interval(n) -%}make_dt_interval(0, 0, {{ n }}){%- endmacro %}
+
+{#- The most frequent non-null value of `value` (an aggregate), a tie going to the value that comes
+  first in `order_by` ('key [asc|desc], ...'): DuckDB's ordered mode, which keeps each value's first
+  row in its input order. Spark's mode breaks ties by no ordering: its rows sorted by `order_by`, the
+  distinct values in order of first occurrence, the first of the most frequent. Nulls sort last in
+  either direction, as in DuckDB. -#}
+{% macro ordered_mode(value, order_by) -%}
+  {{- adapter.dispatch('ordered_mode', 'siyu')(value, order_by) -}}
+{%- endmacro %}
+{% macro default__ordered_mode(value, order_by) -%}mode({{ value }} order by {{ order_by }}){%- endmacro %}
+{% macro spark__ordered_mode(value, order_by) -%}
+  {%- set keys = [] -%}
+  {%- for term in order_by.split(',') -%}
+    {%- set words = term.strip().split() -%}
+    {%- if words | length not in (1, 2) or (words | length == 2 and words[1] | lower not in ('asc', 'desc')) -%}
+      {{- exceptions.raise_compiler_error("ordered_mode: order_by terms are 'key [asc|desc]', not '" ~ term ~ "'") -}}
+    {%- endif -%}
+    {%- do keys.append((words[0], words | length == 2 and words[1] | lower == 'desc')) -%}
+  {%- endfor -%}
+  {%- set fields -%}
+    {%- for key, _ in keys %}'k{{ loop.index0 }}', {{ key }}, {% endfor %}'v', {{ value }}
+  {%- endset -%}
+  {%- set comparator -%}
+    (l, r) -> case
+    {%- for _, descending in keys %}
+      {%- set k = 'k' ~ loop.index0 %} when l.{{ k }} is null and r.{{ k }} is not null then 1 when l.{{ k }} is not null and r.{{ k }} is null then -1
+      when l.{{ k }} {{ '>' if descending else '<' }} r.{{ k }} then -1 when l.{{ k }} {{ '<' if descending else '>' }} r.{{ k }} then 1
+    {%- endfor %} else 0 end
+  {%- endset -%}
+  {%- set values -%}
+    transform(filter(array_sort(collect_list(named_struct({{ fields }})), {{ comparator }}), e -> e.v is not null), e -> e.v)
+  {%- endset -%}
+  {%- set counts -%}transform(array_distinct({{ values }}), d -> size(filter({{ values }}, w -> w = d))){%- endset -%}
+  element_at(array_distinct({{ values }}), cast(array_position({{ counts }}, array_max({{ counts }})) as int))
+{%- endmacro %}
+
+{#- A ranking window function (`function`: row_number(), rank(), ntile(n)) over (`window`): a bigint,
+  as DuckDB's (the marts' contracts); Spark's are ints. -#}
+{% macro ranking(function, window) -%}
+  {{- adapter.dispatch('ranking', 'siyu')(function, window) -}}
+{%- endmacro %}
+{% macro default__ranking(function, window) -%}{{ function }} over ({{ window }}){%- endmacro %}
+{% macro spark__ranking(function, window) -%}cast({{ function }} over ({{ window }}) as bigint){%- endmacro %}

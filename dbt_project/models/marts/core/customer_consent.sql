@@ -45,7 +45,7 @@ select
          when p.awaiting_transfer and not p.is_contact then 'awaiting_transfer'
          else 'held_by_staff' end as wecom_reason,
     case when not o.can_contact then o.decided_at
-         when p.deleted_by_all_on is not null then cast(p.deleted_by_all_on as timestamptz) end as wecom_decided_at,
+         when p.deleted_by_all_on is not null then cast(p.deleted_by_all_on as {{ sql_timestamptz_type() }}) end as wecom_decided_at,
     case when not o.can_contact then {{ china_day('o.decided_at') }}
          else p.deleted_by_all_on end as wecom_decided_date
 from overall o

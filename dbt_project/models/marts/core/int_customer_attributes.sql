@@ -33,8 +33,8 @@ invited as (
 ),
 regions as (
     -- ordered: a tie goes to the latest order's region, the same on every run
-    select customer_id, mode(province order by created_at desc, order_id) as province,
-        mode(city order by created_at desc, order_id) as city
+    select customer_id, {{ ordered_mode('province', 'created_at desc, order_id') }} as province,
+        {{ ordered_mode('city', 'created_at desc, order_id') }} as city
     from {{ ref('fct_orders') }} where customer_id is not null group by 1
 ),
 customers as (select distinct customer_id from {{ ref('int_identity__graph') }})

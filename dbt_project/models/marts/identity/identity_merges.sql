@@ -14,7 +14,7 @@ with overrides as (
 
 cut as (
     select identifier_type, identifier, quarantined_at as cut_at, 'junk_guard:' || reason as rule,
-           cast(null as varchar) as reason, cast(null as varchar) as decided_by
+           cast(null as {{ sql_string_type() }}) as reason, cast(null as {{ sql_string_type() }}) as decided_by
     from {{ ref('int_identity__quarantine') }}
     union all
     select left_type, left_identifier, decided_at, 'operator', reason, decided_by
@@ -45,7 +45,7 @@ split_candidates as (
         n.decided_by,
         c.customer_id,
         -- the customer whose identifier on the hub is oldest (the anchor order of int_identity__graph)
-        min((coalesce(c.first_landed_on, date '9999-12-31'), coalesce(c.first_seen_at, timestamptz 'infinity'),
+        min((coalesce(c.first_landed_on, date '9999-12-31'), coalesce(c.first_seen_at, {{ sql_instant_last() }}),
              {{ identifier_type_rank('c.identifier_type') }}, c.identifier)) as first_key
     from cut_neighbours n
     join {{ ref('int_identity__graph') }} c
@@ -68,7 +68,7 @@ splits as (
 
 anchors as (
     select customer_id,
-           (coalesce(first_landed_on, date '9999-12-31'), coalesce(first_seen_at, timestamptz 'infinity'),
+           (coalesce(first_landed_on, date '9999-12-31'), coalesce(first_seen_at, {{ sql_instant_last() }}),
              {{ identifier_type_rank("identifier_type") }}, identifier) as anchor_key
     from {{ ref('int_identity__graph') }}
     where is_anchor and unmerged_from is not null
@@ -94,7 +94,7 @@ separations as (
 )
 
 select 'merge' as event, absorbed_id, surviving_id, merged_at as event_at, rule,
-       cast(null as varchar) as via_identifier, reason, decided_by
+       cast(null as {{ sql_string_type() }}) as via_identifier, reason, decided_by
 from {{ ref('int_identity__merge_events') }}
 union all
 select * from splits where absorbed_id <> surviving_id

@@ -49,8 +49,8 @@ select
     c.net_paid as own_net_spend,
     s.first_sale_at,
     {{ china_day('s.first_sale_at') }} as first_sale_date,
-    row_number() over (order by coalesce(s.sales_net, 0) desc, coalesce(r.referred_customers, 0) desc,
-        m.customer_id) as rank
+    {{ ranking('row_number()', 'order by coalesce(s.sales_net, 0) desc, coalesce(r.referred_customers, 0) desc,
+        m.customer_id') }} as rank
 from makers m
 join {{ real_customers() }} c using (customer_id)
 left join sales s using (customer_id)

@@ -22,8 +22,8 @@ select
     coalesce(r.referred_customers, 0) as referred_customers,
     cast(coalesce(r.referred_spend, 0) as decimal(18, 2)) as referred_spend,
     coalesce(s.shares, 0) as shares,
-    row_number() over (partition by coalesce(r.month, s.month)
+    {{ ranking('row_number()', 'partition by coalesce(r.month, s.month)
         order by coalesce(r.referred_customers, 0) desc, coalesce(r.referred_spend, 0) desc,
-                 coalesce(s.shares, 0) desc, coalesce(r.customer_id, s.customer_id)) as rank
+                 coalesce(s.shares, 0) desc, coalesce(r.customer_id, s.customer_id)') }} as rank
 from referred r
 full join shares s using (month, customer_id)

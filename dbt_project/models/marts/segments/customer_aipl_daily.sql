@@ -1,6 +1,6 @@
-{{ config(materialized='incremental', unique_key=['customer_id', 'day'],
+{{ config(materialized=incremental_materialization(), unique_key=['customer_id', 'day'],
           incremental_strategy='delete+insert', on_schema_change='append_new_columns',
-          post_hook="delete from {{ this }} where customer_id in (select customer_id from {{ ref('dim_customers') }} where is_test)") }}
+          post_hook=test_customers_out_hooks()) }}
 -- [customer × day] AIPL stage of every known customer on each day (the chain as flows, 全链路 AIPL):
 -- Loyalty: ≥ var aipl_loyalty_orders (2) paid orders in the var aipl_purchase_days (365) up to that day,
 -- or referred (referrals) a customer who paid in that window; Purchase: a paid order in it; Interest:

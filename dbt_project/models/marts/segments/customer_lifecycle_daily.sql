@@ -1,6 +1,6 @@
-{{ config(materialized='incremental', unique_key=['customer_id', 'day'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns',
-          post_hook="delete from {{ this }} where customer_id in (select customer_id from {{ ref('dim_customers') }} where is_test)") }}
+{{ config(materialized=incremental_materialization(), unique_key=['customer_id', 'day'],
+          incremental_strategy='delete+insert', on_schema_change='append_new_columns',
+          post_hook=test_customers_out_hooks()) }}
 -- [customer × day] Lifecycle stage of every known customer on each day, from the paid orders up to
 -- that day: prospect (never bought), new (first order ≤ 30 d ago), reactivated (an order ≤ 30 d ago
 -- after a gap of more than 90 d), active (last order ≤ 90 d), at_risk (91-180 d), churned (> 180 d, or

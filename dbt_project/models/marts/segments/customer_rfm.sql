@@ -22,9 +22,9 @@ base as (
 scored as (
     select
         *,
-        6 - ntile(5) over (order by recency_days, customer_id) as r_score,
-        ntile(5) over (order by frequency, customer_id) as f_score,
-        ntile(5) over (order by monetary, customer_id) as m_score,
+        6 - {{ ranking('ntile(5)', 'order by recency_days, customer_id') }} as r_score,
+        {{ ranking('ntile(5)', 'order by frequency, customer_id') }} as f_score,
+        {{ ranking('ntile(5)', 'order by monetary, customer_id') }} as m_score,
         recency_days < avg(recency_days) over () as r_high,
         frequency > avg(frequency) over () as f_high,
         monetary > avg(monetary) over () as m_high
