@@ -35,10 +35,12 @@ ON_SPARK = (
     "+referral_fission_monthly",
     "+recommender_ranking",
     "+co_creators",
-    # the Python models' SQL versions (models/marts/segments/spark/; their inputs are marts)
-    "int_customer_prediction_fits",
-    "int_customer_predictions",
-    "int_customer_tags",
+    # the predictions and the tags (the Python models' SQL versions: models/marts/segments/spark/), the
+    # features and the marts on them
+    "+prediction_validation",
+    "+customer_tags",
+    "+community_members",
+    "+funnel_daily",
 )
 
 

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 # What builds on Spark so far (issue 22): staging, the WeCom histories, the identity evidence and the
 # identity graph (its components in SQL: macros/engine/components.sql), the intermediate layer's SQL
 # models, the identity marts, the customer attributes (DuckDB's ordered mode: macros/engine/types.sql
-# ordered_mode), dim_customers and the marts on the real customers but those reading the predictions.
-# Widened as the models get there.
+# ordered_mode), dim_customers and the marts on the real customers, the predictions, the features and
+# the tags: every model the warehouse builds (siyu_dev.spark_coverage.missing_on_spark is empty).
 BUILT_ON_SPARK = [
     "int_wecom__advisor_code_links",
     "int_wecom__contact_unionids",
@@ -71,9 +71,21 @@ BUILT_ON_SPARK = [
     "referral_fission_monthly",
     "recommender_ranking",
     "co_creators",
+    # the predictions (their Python models' SQL versions: models/marts/segments/spark/), the features
+    # and the marts on them, the tags (the seed tag_definitions: macros/engine/seeds.sql)
+    "int_customer_prediction_fits",
+    "int_customer_predictions",
+    "customer_predictions",
+    "prediction_validation",
+    "customer_features",
+    "community_members",
+    "funnel_daily",
+    "int_customer_tags",
+    "customer_tags",
 ]
+SEEDS = ["identity_overrides", "tag_definitions"]
 SPARK_SELECTION = " ".join(
-    ["staging", "incremental_watermarks", "incremental_run_limits", "identity_overrides", *BUILT_ON_SPARK]
+    ["staging", "incremental_watermarks", "incremental_run_limits", *SEEDS, *BUILT_ON_SPARK]
 )
 # The run's own state (invocation id, rebuild reasons), not data: not compared.
 STATE_MODELS = {"incremental_watermarks", "incremental_run_limits"}

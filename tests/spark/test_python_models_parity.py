@@ -2,9 +2,9 @@
 functions of siyu.spark_predict and siyu.spark_tags, compared with the DuckDB Python models row for
 row (floats to 6 digits: siyu_dev.engine_parity) on a small simulated world.
 
-Their inputs (fct_orders and customer_features, marts) are not on Spark yet: the DuckDB build's are
-given to Spark as tables (siyu_dev.engine_given), so both engines fit, score and tag the same rows;
-so is the seed tag_definitions (dbt-spark's session method cannot insert its quoted conditions yet).
+Their inputs (fct_orders and customer_features, marts) are the DuckDB build's, given to Spark as
+tables (siyu_dev.engine_given), so both engines fit, score and tag the same rows whatever the marts
+upstream do; so is the seed tag_definitions. test_engine_parity.py builds them from the lake up.
 Both builds are from scratch (on Spark the fit is redone every run: no stored fit is kept). Slow: two
 dbt builds and a JVM. Skipped where Java is absent, unless SIYU_REQUIRE_SERVERS=1 (.ci/run)."""
 

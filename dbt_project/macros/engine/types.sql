@@ -177,11 +177,14 @@
   row in its input order. Spark's mode breaks ties by no ordering: its rows sorted by `order_by`, the
   distinct values in order of first occurrence, the first of the most frequent. Nulls sort last in
   either direction, as in DuckDB. -#}
-{% macro ordered_mode(value, order_by) -%}
-  {{- adapter.dispatch('ordered_mode', 'siyu')(value, order_by) -}}
+{#- `where`: only the rows where it holds (DuckDB's FILTER clause; on Spark the value is null elsewhere,
+  which the mode ignores). -#}
+{% macro ordered_mode(value, order_by, where=none) -%}
+  {{- adapter.dispatch('ordered_mode', 'siyu')(value, order_by, where) -}}
 {%- endmacro %}
-{% macro default__ordered_mode(value, order_by) -%}mode({{ value }} order by {{ order_by }}){%- endmacro %}
-{% macro spark__ordered_mode(value, order_by) -%}
+{% macro default__ordered_mode(value, order_by, where=none) -%}mode({{ value }} order by {{ order_by }}){% if where %} filter (where {{ where }}){% endif %}{%- endmacro %}
+{% macro spark__ordered_mode(value, order_by, where=none) -%}
+  {%- if where -%}{%- set value = 'case when ' ~ where ~ ' then ' ~ value ~ ' end' -%}{%- endif -%}
   {%- set keys = [] -%}
   {%- for term in order_by.split(',') -%}
     {%- set words = term.strip().split() -%}
@@ -214,3 +217,12 @@
 {%- endmacro %}
 {% macro default__ranking(function, window) -%}{{ function }} over ({{ window }}){%- endmacro %}
 {% macro spark__ranking(function, window) -%}cast({{ function }} over ({{ window }}) as bigint){%- endmacro %}
+
+{#- The mean of a decimal column on the rows where `where` holds (an aggregate), a double: DuckDB's avg
+  of a decimal. Spark's avg of a decimal is a decimal rounded to scale + 4: the exact sum over the
+  count, as a double (null on no rows, as avg). -#}
+{% macro decimal_avg_where(expression, where) -%}
+  {{- adapter.dispatch('decimal_avg_where', 'siyu')(expression, where) -}}
+{%- endmacro %}
+{% macro default__decimal_avg_where(expression, where) -%}avg({{ expression }}) filter (where {{ where }}){%- endmacro %}
+{% macro spark__decimal_avg_where(expression, where) -%}(cast(sum({{ expression }}) filter (where {{ where }}) as double) / nullif(count({{ expression }}) filter (where {{ where }}), 0)){%- endmacro %}

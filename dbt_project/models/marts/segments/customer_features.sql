@@ -14,13 +14,13 @@ with events as (
 orders as (
     select o.customer_id,
         count(*) filter (where cast(o.created_at as date) > {{ run_date() }} - {{ var('features_window_days') }}) as orders_30d,
-        avg(o.net_amount) filter (where o.is_paid) as avg_order_value,  -- net of refunds (客单价)
+        {{ decimal_avg_where('o.net_amount', 'o.is_paid') }} as avg_order_value,  -- net of refunds (客单价)
         -- mode() keeps the first value it meets among ties: ordered, ties go to the latest purchase
-        mode(o.pay_method order by o.paid_at desc, o.pay_method) filter (where o.is_paid) as preferred_pay_method
+        {{ ordered_mode('o.pay_method', 'o.paid_at desc, o.pay_method', 'o.is_paid') }} as preferred_pay_method
     from {{ ref('fct_orders') }} o group by 1
 ),
 categories as (
-    select o.customer_id, mode(i.category order by o.paid_at desc, i.category) as favourite_category
+    select o.customer_id, {{ ordered_mode('i.category', 'o.paid_at desc, i.category') }} as favourite_category
     from {{ ref('fct_orders') }} o join {{ ref('stg_appdb__order_items') }} i using (order_id)
     where o.is_paid group by 1
 ),
