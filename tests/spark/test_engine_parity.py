@@ -127,6 +127,7 @@ def test_every_model_equals_duckdbs_row_for_row(builds):
     assert differing == {}
     # not an empty agreement: the world reaches every source
     sample = ("stg_appdb__orders", "stg_tracking__events", "int_wecom__relation_spells")
-    sample += ("int_identity__edges", "int_identity__graph")
+    sample += ("int_identity__edges", "int_identity__graph", "int_identity__merge_events")
+    sample += ("int_customer_prediction_fits", "int_customer_predictions", "int_customer_tags")
     for model in sample:
         assert report[model]["rows"] > 0, model
