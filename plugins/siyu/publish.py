@@ -90,7 +90,7 @@ def _write_version(
         publish_docs.carry_docs(con, "wh", schema, "pub", tables, folder / "parquet")
         con.execute("detach pub")
     if docs_site:
-        publish_docs.publish_docs_site(publish_docs.build_docs_site(warehouse), folder / "docs")
+        publish_docs.build_docs_site(warehouse, folder / "docs")
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     meta = {"dt": date, "tables": tables, "published_at": now}
     (folder / PUBLICATION).write_text(json.dumps(meta, indent=2))

@@ -17,7 +17,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,12 +132,12 @@ def carry_docs(
     return docs
 
 
-def build_docs_site(warehouse: Path) -> Path:
-    """``dbt docs generate --static`` against ``warehouse``: the one-file site (``static_index.html``
-    in the docs' own dbt folder). Compiled SQL is skipped (--no-compile): the site documents, it does
-    not run. The folder is kept from one publication to the next, with fixed vars, so dbt parses only
-    what changed since (partial parsing; the builds' own target holds the day's run_date, which makes
-    every day a full parse there). One publication at a time writes it (a lock)."""
+def build_docs_site(warehouse: Path, folder: Path) -> Path:
+    """``dbt docs generate --static`` against ``warehouse``: the one-file site, as ``folder/index.html``.
+    Compiled SQL is skipped (--no-compile): the site documents, it does not run. The docs' own dbt folder
+    is kept from one publication to the next, with fixed vars, so dbt parses only what changed since
+    (partial parsing; the builds' own target holds the day's run_date, which makes every day a full
+    parse there). One publication at a time writes it (a lock)."""
     from dbt.cli.main import dbtRunner
 
     from siyu.config import settings
@@ -163,17 +162,9 @@ def build_docs_site(warehouse: Path) -> Path:
             release_duckdb()
         if not result.success or not site.exists():
             raise RuntimeError(f"dbt docs generate failed: {result.exception}")
-        # a copy the caller owns: the next publication rewrites the folder's
-        own = Path(tempfile.mkdtemp(prefix="siyu-docs-")) / "static_index.html"
-        shutil.copyfile(site, own)
-    return own
-
-
-def publish_docs_site(site: Path, folder: Path) -> Path:
-    """The site as ``folder/index.html``, renamed into place; the temp folder goes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / ".index.html.tmp"
-    shutil.copyfile(site, tmp)
-    os.replace(tmp, folder / "index.html")
-    shutil.rmtree(site.parent, ignore_errors=True)
+        # moved out (a rename on one file system), then renamed into place: a reader sees a whole site
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / ".index.html.tmp"
+        shutil.move(site, tmp)
+        os.replace(tmp, folder / "index.html")
     return folder / "index.html"
