@@ -37,7 +37,7 @@ def java():
 def builds(java, tmp_path_factory):
     root = tmp_path_factory.mktemp("parity")
     lake = root / "lake"
-    land_world(str(lake), people=300, seed=5, lake_days=3)
+    land_world(str(lake), people=400, seed=5, lake_days=3)  # 400 people (issue 22)
     duck = build_in_child("duckdb", root / "duckdb", lake, DAY, SPARK_SELECTION)
     spark = build_in_child("spark", root / "spark", lake, DAY, SPARK_SELECTION)
     return root, duck, spark
